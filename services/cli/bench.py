@@ -1,0 +1,26 @@
+"""`iamlog bench …`: benchmarks run as commands, printing their figures."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, help=__doc__)
+
+
+@app.command("policy")
+def policy(decisions: int = typer.Option(100_000, help="decisions to time")) -> None:
+    """Per-decision latency of domain/policy, and the ratio to moto's evaluator."""
+    from services.bench.policy import main  # noqa: PLC0415 - keeps CLI start-up light
+
+    main(decisions=decisions)
+
+
+@app.command("pipeline")
+def pipeline(
+    commands: int = typer.Option(20_000, help="commands for the throughput phase"),
+    projector_events: int = typer.Option(200_000, help="events in the prepared projector log"),
+) -> None:
+    """Commands/s through producer → processor → events + reply; latency; projector rate."""
+    from services.bench.pipeline import main  # noqa: PLC0415 - keeps CLI start-up light
+
+    main(commands=commands, projector_events=projector_events)

@@ -1,0 +1,19 @@
+"""The `iamlog` command: one entry point whose sub-commands live in small modules."""
+
+from __future__ import annotations
+
+import typer
+
+from services.cli import accounts, bench, db, dev, events, projections, serve
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+app.add_typer(dev.app, name="dev")
+app.add_typer(db.app, name="db")
+app.add_typer(accounts.app, name="accounts")
+app.add_typer(events.app, name="events")
+app.add_typer(projections.app, name="projections")
+app.add_typer(bench.app, name="bench")
+app.command("serve")(serve.serve)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,40 @@
+"""Configuration from `IAMLOG_*` environment variables; defaults point at `iamlog dev up`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_STATE_DIR = Path.home() / ".cache" / "iamlog"
+
+
+class Settings(BaseSettings):
+    """Every knob of every role; one instance is built by the composition root."""
+
+    model_config = SettingsConfigDict(env_prefix="IAMLOG_", extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    database_url: SecretStr = SecretStr("postgresql://iamlog:iamlog@127.0.0.1:54329/iamlog")
+    topic_prefix: str = "iamlog"
+    partitions: int = Field(default=6, ge=1, le=256)
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    # "<version>:<base64 32 bytes>,..." — empty means: use the dev stack's generated key file.
+    master_keys: SecretStr = SecretStr("")
+    state_dir: Path = DEFAULT_STATE_DIR
+    log_level: str = "INFO"
+    workload_session_seconds: int = Field(default=3600, ge=60)
+
+    @property
+    def master_key_file(self) -> Path:
+        """Where `iamlog dev up` keeps its development-only master key."""
+        return self.state_dir / "dev-master-keys"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once from the environment."""
+    return Settings()
