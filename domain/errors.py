@@ -1,0 +1,93 @@
+"""The error tree of iamlog.
+
+    IamlogError                      root of everything iamlog raises on purpose
+    └── DomainError                  a command or input is refused (AWS error code + HTTP status)
+        ├── ValidationError          400  malformed input
+        ├── NoSuchEntity             404  a named entity does not exist
+        ├── EntityAlreadyExists      409  name taken (case-insensitive)
+        ├── LimitExceeded            409  an AWS quota would be exceeded
+        ├── DeleteConflict           409  the entity still has dependents
+        └── InvalidAction            400  unknown command or action
+
+Each error carries structured fields (`account_id`, `entity`) besides its message; the mapping to
+AWS error codes and HTTP statuses lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class IamlogError(Exception):
+    """Root of the iamlog error tree."""
+
+
+class DomainError(IamlogError):
+    """A refusal with an AWS error code, an HTTP status and a message safe to show callers."""
+
+    code: ClassVar[str] = "ServiceFailure"
+    http_status: ClassVar[int] = 500
+
+    def __init__(self, message: str, *, account_id: str | None = None, entity: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.account_id = account_id
+        self.entity = entity
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class ValidationError(DomainError):
+    """Input fails AWS's constraints."""
+
+    code = "ValidationError"
+    http_status = 400
+
+
+class NoSuchEntity(DomainError):
+    """The named entity does not exist."""
+
+    code = "NoSuchEntity"
+    http_status = 404
+
+
+class EntityAlreadyExists(DomainError):
+    """An entity with this name exists already (names compare ignoring case)."""
+
+    code = "EntityAlreadyExists"
+    http_status = 409
+
+
+class LimitExceeded(DomainError):
+    """An AWS quota would be exceeded."""
+
+    code = "LimitExceeded"
+    http_status = 409
+
+
+class DeleteConflict(DomainError):
+    """The entity still has dependents and cannot be deleted."""
+
+    code = "DeleteConflict"
+    http_status = 409
+
+
+class InvalidAction(DomainError):
+    """The command or action is not known."""
+
+    code = "InvalidAction"
+    http_status = 400
+
+
+ERRORS_BY_CODE: dict[str, type[DomainError]] = {
+    cls.code: cls
+    for cls in (ValidationError, NoSuchEntity, EntityAlreadyExists, LimitExceeded,
+                DeleteConflict, InvalidAction)
+}
+
+
+def error_from_code(code: str, message: str) -> DomainError:
+    """Rebuild a refusal carried across a process boundary (a reply on Kafka)."""
+    cls = ERRORS_BY_CODE.get(code, DomainError)
+    return cls(message)
