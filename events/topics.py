@@ -1,0 +1,72 @@
+"""Topic names and configs, and their idempotent creation (ARCHITECTURE.md §1–§3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+
+class TopicSettings(Protocol):
+    """What topic creation needs to know (services.settings.Settings satisfies it)."""
+
+    @property
+    def kafka_bootstrap_servers(self) -> str: ...
+    @property
+    def topic_prefix(self) -> str: ...
+    @property
+    def partitions(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """The four topics of one deployment, named from its prefix."""
+
+    commands: str
+    events: str
+    replies: str
+    deadletter: str
+
+    @classmethod
+    def for_prefix(cls, prefix: str) -> Topics:
+        """Topic names for `prefix`."""
+        return cls(
+            commands=f"{prefix}.commands",
+            events=f"{prefix}.events",
+            replies=f"{prefix}.replies",
+            deadletter=f"{prefix}.deadletter",
+        )
+
+
+def topic_specs(settings: TopicSettings) -> list[NewTopic]:
+    """Every topic with its partition count and configuration."""
+    topics = Topics.for_prefix(settings.topic_prefix)
+    forever = {"retention.ms": "-1", "retention.bytes": "-1", "cleanup.policy": "delete"}
+    week = {"retention.ms": str(7 * 24 * 3600 * 1000)}
+    # Commands, events and replies share the partition count: partition p of each holds the
+    # same accounts, so the owner of commands[p] is the only writer of events[p].
+    n = settings.partitions
+    return [
+        NewTopic(topics.commands, n, 1, topic_configs=week),
+        NewTopic(topics.events, n, 1, topic_configs=forever),
+        NewTopic(topics.replies, n, 1, topic_configs={"retention.ms": str(3600 * 1000)}),
+        NewTopic(topics.deadletter, 1, 1, topic_configs=forever),
+    ]
+
+
+async def ensure_topics(settings: TopicSettings) -> None:
+    """Create the topics that are missing; existing ones are left as they are."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [spec for spec in topic_specs(settings) if spec.name not in existing]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another process created them between our list and create
+    finally:
+        await admin.close()
