@@ -8,7 +8,7 @@ import typer
 
 from services.devstack import DevStackError, stack
 from services.devstack.stack import StackStatus
-from services.devstack.status import ComponentStatus
+from services.devstack.status import ComponentStatus, State
 from services.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True, help=__doc__)
@@ -59,6 +59,9 @@ def _print(current: StackStatus) -> None:
 def _print_component(component: ComponentStatus) -> None:
     pid = f"pid {component.pid}" if component.pid is not None else "-"
     typer.echo(f"{component.name:<9} {component.state:<8} {pid:<11} {component.address}")
+    if component.state is State.EXTERNAL:
+        typer.echo(f"{'':<9} not started by `iamlog dev`: its data and log are its own")
+        return
     typer.echo(f"{'':<9} data {component.data_dir}")
     typer.echo(f"{'':<9} log  {component.log_file}")
 

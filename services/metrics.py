@@ -1,0 +1,32 @@
+"""Prometheus metrics of every role (base units, `_total`, `_seconds`, low-cardinality labels)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+COMMANDS_PROCESSED = Counter(
+    "iamlog_commands_processed_total", "Commands decided by the processor", ["outcome"]
+)
+TRANSACTION_SECONDS = Histogram(
+    "iamlog_processor_transaction_seconds",
+    "Time from first send to commit of one processor transaction",
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+PARTITIONS_OWNED = Gauge("iamlog_processor_partitions_owned", "Command partitions owned")
+RESTORE_SECONDS = Histogram(
+    "iamlog_processor_restore_seconds", "Time to restore one partition's state from the log"
+)
+EVENTS_PROJECTED = Counter("iamlog_projector_events_total", "Events applied to read models")
+PROJECTION_LAG_EVENTS = Gauge(
+    "iamlog_projection_lag_events", "Events on the log not yet in the read models", ["partition"]
+)
+PROJECTION_LAG_SECONDS = Gauge(
+    "iamlog_projection_lag_seconds", "Age of the newest projected event when applied",
+    ["partition"],
+)
+DEADLETTERED = Counter("iamlog_deadlettered_events_total", "Events sent to the dead-letter topic")
+COMMAND_ROUNDTRIP_SECONDS = Histogram(
+    "iamlog_command_roundtrip_seconds",
+    "Time from producing a command to receiving its reply",
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)

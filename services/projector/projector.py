@@ -1,0 +1,158 @@
+"""The live projector: `<prefix>.events` → Postgres read models, offsets stored with the rows.
+
+On assignment it seeks each partition to the offset stored in Postgres; each batch is applied
+with its checkpoint in one transaction (`store.write_batch`). Undecodable events go to the
+dead-letter topic and the projector moves on. If Postgres is down it waits and retries; the log
+keeps everything meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+
+from events.topics import Topics
+from services import metrics
+from services.projector.batch import DecodedBatch, decode_batch
+from services.projector.migrate import LIVE_SCHEMA
+from services.projector.store import CheckpointMismatch, stored_offsets, write_batch
+from services.settings import Settings
+
+log = structlog.get_logger("iamlog.projector")
+_RETRY_SECONDS = 1.0
+
+
+class Projector:
+    """Keeps the read models of the live schema up to date."""
+
+    def __init__(self, settings: Settings, *, schema: str = LIVE_SCHEMA) -> None:
+        self._settings = settings
+        self._topics = Topics.for_prefix(settings.topic_prefix)
+        self._schema = schema
+        self._conn: asyncpg.Connection | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+        self.ready = asyncio.Event()
+
+    async def run(self) -> None:
+        """Project until cancelled."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            group_id=f"{self._settings.topic_prefix}-projector",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            fetch_max_wait_ms=50,
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+        )
+        deadletters = AIOKafkaProducer(
+            bootstrap_servers=self._settings.kafka_bootstrap_servers, acks="all",
+            enable_idempotence=True,
+        )
+        self._consumer = consumer
+        consumer.subscribe([self._topics.events], listener=_Listener(self))
+        await deadletters.start()
+        await consumer.start()
+        try:
+            while True:
+                batches = await consumer.getmany(timeout_ms=200, max_records=5000)
+                records = [record for part in batches.values() for record in part]
+                if records:
+                    batch = decode_batch(records)
+                    await self._past_markers(batch)
+                    await self._apply(batch, deadletters)
+        finally:
+            await consumer.stop()
+            await deadletters.stop()
+            if self._conn is not None:
+                await self._conn.close()
+
+    async def _past_markers(self, batch: DecodedBatch) -> None:
+        # The consumer's position already skips transaction markers after the batch; storing
+        # it makes a caught-up partition show zero lag.
+        assert self._consumer is not None
+        for (topic, partition), (first, after) in list(batch.positions.items()):
+            position = await self._consumer.position(TopicPartition(topic, partition))
+            batch.positions[(topic, partition)] = (first, max(after, position))
+
+    async def _connection(self) -> asyncpg.Connection:
+        while self._conn is None or self._conn.is_closed():
+            try:
+                self._conn = await asyncpg.connect(self._settings.database_url.get_secret_value())
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("postgres unavailable; retrying", error=type(exc).__name__)
+                await asyncio.sleep(_RETRY_SECONDS)
+        return self._conn
+
+    async def _apply(self, batch: DecodedBatch, deadletters: AIOKafkaProducer) -> None:
+        for record, error in batch.poison:
+            await deadletters.send_and_wait(
+                self._topics.deadletter, record.value, key=record.key,
+                headers=[*record.headers, ("iamlog_error", error.encode()),
+                         ("iamlog_source", f"{record.topic}/{record.partition}/"
+                          f"{record.offset}".encode())],
+            )
+            metrics.DEADLETTERED.inc()
+            log.error("event dead-lettered", partition=record.partition, offset=record.offset,
+                      error=error)
+        while True:
+            try:
+                await write_batch(await self._connection(), self._schema, batch.changes,
+                                  batch.positions)
+                break
+            except CheckpointMismatch as exc:
+                log.warning("checkpoint moved; seeking", partition=exc.partition,
+                            stored=exc.stored)
+                await self._seek_to_stored()
+                return
+            except (OSError, asyncpg.PostgresConnectionError,
+                    asyncpg.exceptions.CannotConnectNowError) as exc:
+                log.warning("postgres write failed; retrying batch", error=type(exc).__name__)
+                if self._conn is not None and not self._conn.is_closed():
+                    await self._conn.close()
+                self._conn = None
+                await asyncio.sleep(_RETRY_SECONDS)
+        metrics.EVENTS_PROJECTED.inc(batch.changes.events)
+        self._observe_lag(batch)
+
+    def _observe_lag(self, batch: DecodedBatch) -> None:
+        assert self._consumer is not None
+        now = datetime.now(UTC)
+        for (topic, partition), (_, after) in batch.positions.items():
+            high = self._consumer.highwater(TopicPartition(topic, partition)) or after
+            metrics.PROJECTION_LAG_EVENTS.labels(str(partition)).set(max(0, high - after))
+            newest = batch.newest.get(partition)
+            if newest is not None:
+                lag = (now - newest.meta.time).total_seconds()
+                metrics.PROJECTION_LAG_SECONDS.labels(str(partition)).set(max(0.0, lag))
+
+    async def _seek_to_stored(self, assigned: set[TopicPartition] | None = None) -> None:
+        assert self._consumer is not None
+        tps = assigned if assigned is not None else self._consumer.assignment()
+        offsets = await stored_offsets(await self._connection(), self._schema,
+                                       self._topics.events)
+        for tp in tps:
+            self._consumer.seek(tp, offsets.get(tp.partition, 0))
+
+    async def on_assigned(self, assigned: set[TopicPartition]) -> None:
+        """Resume each partition where the read models say it stopped."""
+        started = time.perf_counter()
+        await self._seek_to_stored(assigned)
+        self.ready.set()
+        log.info("projector partitions assigned", partitions=sorted(tp.partition for tp in
+                 assigned), seconds=round(time.perf_counter() - started, 3))
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, projector: Projector) -> None:
+        self._projector = projector
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await self._projector.on_assigned(assigned)
