@@ -13,9 +13,9 @@ AccessKeyId = NewType("AccessKeyId", str)
 UserName = NewType("UserName", str)
 Arn = NewType("Arn", str)
 
-_ACCOUNT_ID = re.compile(r"\d{12}")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")  # not \d: it matches non-ASCII digits
 _NAME = re.compile(r"[\w+=,.@-]+", re.ASCII)
-_PATH = re.compile(r"/([\x21-\x7e]*/)?")
+_PATH = re.compile(r"/([\x21-\x7e]+/)?")
 NAME_MAX = 64
 PATH_MAX = 512
 

@@ -1,0 +1,98 @@
+"""Shared test data for the event and account tests: a fake id source, a fixed clock and
+hypothesis strategies that build valid instances of every event model."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from hypothesis import strategies as st
+
+from domain.account import AccountState, Context, decide, fold
+from domain.commands import Command
+from events.cloudevents import EventMeta
+from events.schemas import Event
+
+ACCOUNT = "123456789012"
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+MASTER_KEY_VERSION = 3
+
+
+class FakeIds:
+    """Deterministic `IdSource`: the n-th call returns the first bytes of sha256(seed, n)."""
+
+    def __init__(self, seed: str = "iamlog-tests") -> None:
+        self.seed = seed
+        self.calls = 0
+
+    def random_bytes(self, n: int) -> bytes:
+        """Return n bytes that depend only on the seed and the number of earlier calls."""
+        self.calls += 1
+        return hashlib.sha256(f"{self.seed}/{self.calls}".encode()).digest()[:n]
+
+
+def context(seed: str = "iamlog-tests") -> Context:
+    """A context with a fixed clock, fake ids and master key version 3."""
+    return Context(now=NOW, ids=FakeIds(seed), master_key_version=MASTER_KEY_VERSION)
+
+
+def replay(commands: list[Command], account: str = ACCOUNT) -> list[Event]:
+    """The events that deciding `commands` in order produces; each must succeed."""
+    ctx = context("history")
+    state = AccountState(account_id=account)
+    events: list[Event] = []
+    for command in commands:
+        new = decide(state, command, ctx)
+        state = fold(state, new)
+        events += new
+    return events
+
+
+_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_offsets = st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5,
+                                                                                  minutes=-30))])
+moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
+                       timezones=_offsets)
+account_ids = st.from_regex(r"\A[0-9]{12}\Z")
+user_names = st.from_regex(r"\A[A-Za-z0-9_+=,.@-]{1,64}\Z")
+arns = st.text(max_size=200)
+
+FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
+    "account_id": account_ids,
+    "access_key_id": st.text(_B32, min_size=16, max_size=16).map(lambda s: "AKIA" + s),
+    "user_name": user_names,
+    "user_id": st.text(_B32, min_size=17, max_size=17).map(lambda s: "AIDA" + s),
+    "path": st.just("/") | st.from_regex(r"\A/[!-~]{1,100}/\Z"),
+    "arn": arns,
+    "owner_arn": arns,
+    "salt": st.binary(min_size=16, max_size=16).map(bytes.hex),
+    "master_key_version": st.integers(min_value=1, max_value=1000),
+    "created_at": moments,
+}
+
+
+def events_of(model: type[Event]) -> st.SearchStrategy[Event]:
+    """Valid instances of `model`; a field without a strategy above fails loudly."""
+    fields: dict[str, st.SearchStrategy[Any]] = {}
+    for name, info in model.model_fields.items():
+        strategy = FIELD_STRATEGIES[name]
+        if not info.is_required() or _nullable(info.annotation):
+            strategy = st.none() | strategy
+        fields[name] = strategy
+    return st.fixed_dictionaries(fields).map(lambda kwargs: model(**kwargs))
+
+
+def _nullable(annotation: Any) -> bool:
+    return type(None) in getattr(annotation, "__args__", ())
+
+
+metas = st.builds(
+    EventMeta,
+    id=st.uuids().map(str),
+    time=moments,
+    sequence=st.integers(min_value=0, max_value=2**63 - 1),
+    command_id=st.text(min_size=1, max_size=64),
+    traceparent=st.none() | st.from_regex(
+        r"\A00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]\Z"),
+)
