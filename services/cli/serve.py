@@ -1,10 +1,26 @@
-"""`iamlog serve`: run the api, processor, projector (and later scheduler) roles."""
+"""`iamlog serve`: run the api, processor and projector roles."""
 
 from __future__ import annotations
 
+import asyncio
+
 import typer
 
+from services.bootstrap import ROLES
+from services.bootstrap import serve as run
+from services.logging import configure_logging
+from services.settings import get_settings
 
-def serve(role: str = typer.Option("all", help="api|processor|projector|all")) -> None:
-    """Run one role, or every role in this process."""
-    raise typer.Exit(code=2)
+
+def serve(
+    role: list[str] = typer.Option(  # noqa: B008 - typer declares options this way
+        [], "--role", help=f"one of {', '.join(ROLES)} (repeatable); default: all"
+    ),
+) -> None:
+    """Run the chosen roles (all of them by default) in this process until SIGTERM."""
+    unknown = set(role) - set(ROLES)
+    if unknown:
+        raise typer.BadParameter(f"unknown role(s): {', '.join(sorted(unknown))}")
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    asyncio.run(run(settings, set(role) or set(ROLES)))

@@ -32,8 +32,8 @@ async def write_batch(
 ) -> None:
     """Apply `changes` and move each (topic, partition) from its first to its next offset.
 
-    Each checkpoint row is locked and compared first: a batch whose start does not match the
-    stored offset is refused, so no event is ever applied twice — even by a zombie projector.
+    Each checkpoint row is locked and compared first: a batch that starts before the stored
+    offset is refused, so no event is ever applied twice — even by a zombie projector.
     """
     async with conn.transaction():
         for (topic, partition), (first, after) in sorted(positions.items()):
@@ -42,7 +42,9 @@ async def write_batch(
                 " WHERE topic = $1 AND partition = $2 FOR UPDATE",
                 topic, partition,
             )
-            if (stored or 0) != first:
+            # Transaction markers occupy offsets, so a batch may start after the stored offset;
+            # starting before it would apply events twice.
+            if (stored or 0) > first:
                 raise CheckpointMismatch(partition, stored, first)
             await conn.execute(
                 f'INSERT INTO "{schema}".checkpoints (topic, partition, next_offset)'

@@ -1,0 +1,119 @@
+"""The composition root: builds every adapter from settings and runs the chosen roles."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Coroutine, Iterator
+from typing import Any
+
+import asyncpg
+import structlog
+import uvicorn
+from aiokafka.admin import AIOKafkaAdminClient
+
+from events.topics import ensure_topics
+from services.api.app import create_app
+from services.api.health import Check
+from services.command_client import CommandClient
+from services.credentials.master_keys import MasterKeys, load_master_keys
+from services.processor.worker import Processor
+from services.projector.projector import Projector
+from services.runtime import SystemClock, SystemRandom
+from services.settings import Settings
+
+ROLES = ("api", "processor", "projector")
+log = structlog.get_logger("iamlog.serve")
+
+
+def master_keys(settings: Settings) -> MasterKeys:
+    """The configured master keys (or the dev stack's)."""
+    return load_master_keys(settings.master_keys.get_secret_value(), settings.master_key_file)
+
+
+async def kafka_reachable(settings: Settings) -> bool:
+    """True when the broker answers a metadata request."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                request_timeout_ms=2000)
+    try:
+        async with asyncio.timeout(3):
+            await admin.start()
+            await admin.list_topics()
+        return True
+    except Exception:  # noqa: BLE001 - unreachable for any reason
+        return False
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()
+
+
+async def postgres_reachable(settings: Settings) -> bool:
+    """True when Postgres accepts a connection and a query."""
+    try:
+        async with asyncio.timeout(3):
+            conn = await asyncpg.connect(settings.database_url.get_secret_value())
+            try:
+                return bool(await conn.fetchval("SELECT 1") == 1)
+            finally:
+                await conn.close()
+    except Exception:  # noqa: BLE001 - unreachable for any reason
+        return False
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handlers: the composition root owns shutdown."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(settings: Settings, roles: set[str]) -> None:
+    """Run `roles` in this process until SIGINT/SIGTERM."""
+    await ensure_topics(settings)
+    keys = master_keys(settings)
+    tasks: list[Coroutine[Any, Any, None]] = []
+    checks: dict[str, Check] = {
+        "kafka": lambda: kafka_reachable(settings),
+        "postgres": lambda: postgres_reachable(settings),
+    }
+    if "processor" in roles:
+        processor = Processor(settings, master_key_version=keys.current_version,
+                              clock=SystemClock(), ids=SystemRandom())
+        tasks.append(processor.run())
+
+        async def partitions_assigned() -> bool:
+            return processor.ready.is_set()
+
+        checks["partitions"] = partitions_assigned
+    if "projector" in roles:
+        tasks.append(Projector(settings).run())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    client: CommandClient | None = None
+    if "api" in roles:
+        client = CommandClient(settings)
+        await client.start()
+        app = create_app(checks)
+        app.state.command_client = client
+        app.state.master_keys = keys
+        config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
+                                log_config=None, access_log=False, lifespan="off")
+        server = _Server(config)
+        tasks.append(server.serve())
+    log.info("serving", roles=sorted(roles), http=f"{settings.http_host}:{settings.http_port}")
+    try:
+        async with asyncio.TaskGroup() as group:
+            running = [group.create_task(task) for task in tasks]
+            await stop.wait()
+            log.info("shutting down")
+            for task in running:
+                task.cancel()
+    except* asyncio.CancelledError:
+        pass
+    finally:
+        if client is not None:
+            await client.stop()
