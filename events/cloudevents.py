@@ -81,6 +81,8 @@ def decode(headers: Headers | tuple[tuple[str, bytes], ...], value: bytes | None
         model = EVENT_MODELS[event_type]
         version = _schema_version(attrs.get("ce_dataschema"), event_type)
         data = json.loads(value or b"")
+        if not isinstance(data, dict):
+            raise ValueError("event data is not a JSON object")  # upcasters expect a mapping
         if version != model.version:
             data = upcast(event_type, version, model.version, data)
         event = model.model_validate(data)
