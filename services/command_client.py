@@ -11,11 +11,12 @@ import contextlib
 import time
 import uuid
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from domain.commands import Command
 from domain.errors import DomainError
+from events.kafka_meta import partitions_of
 from events.topics import Topics
 from services import metrics
 from services.envelopes import CommandEnvelope, Reply
@@ -61,12 +62,11 @@ class CommandClient:
             fetch_max_wait_ms=20,
         )
         await consumer.start()
-        partitions = consumer.partitions_for_topic(self._topics.replies)
-        if not partitions:
+        tps = await partitions_of(consumer, self._topics.replies)
+        if not tps:
             await consumer.stop()
             await self._producer.stop()
             raise ServiceUnavailable(f"topic {self._topics.replies} does not exist")
-        tps = [TopicPartition(self._topics.replies, p) for p in sorted(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_end(*tps)
         for tp in tps:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import typer
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from events import cloudevents
+from events.kafka_meta import partitions_of
 from events.topics import Topics
 from services.settings import Settings, get_settings
 
@@ -29,7 +30,7 @@ async def tail(settings: Settings, *, from_beginning: bool, limit: int | None) -
     await consumer.start()
     printed = 0
     try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        tps = await partitions_of(consumer, topic)
         consumer.assign(tps)
         if from_beginning:
             await consumer.seek_to_beginning(*tps)

@@ -178,6 +178,7 @@ class PostgresCluster:
             os.chown(self.data_dir / "iamlog.conf", entry.pw_uid, entry.pw_gid)
 
     def _start(self, say: Say) -> None:
+        self._remove_stale_locks()
         say(f"postgres: starting on {self.address} (log {self.log_file})")
         self._pg_ctl(
             "start",
@@ -195,6 +196,15 @@ class PostgresCluster:
                     f"postgres: nothing listens on {self.address}; see {self.log_file}"
                 )
             time.sleep(0.2)
+
+    def _remove_stale_locks(self) -> None:
+        # Called only when no postgres runs on our data dir: after a reboot the recorded pid may
+        # belong to another process, and postgres would refuse to start.
+        for lock in (
+            self.data_dir / "postmaster.pid",
+            self.base_dir / f".s.PGSQL.{self.login.port}.lock",
+        ):
+            lock.unlink(missing_ok=True)
 
     def _ensure_login(self) -> None:
         # psql takes no bind parameters: names and values are quoted by _identifier/_literal.

@@ -167,9 +167,9 @@ class Processor:
     async def on_assigned(self, assigned: set[TopicPartition]) -> None:
         """Take ownership: fence, restore. Commands wait meanwhile (nothing is refused)."""
         async with self._lock:
-            for tp in sorted(assigned):
-                if tp.partition not in self._owned:
-                    await self._acquire(tp.partition)
+            await asyncio.gather(*(
+                self._acquire(tp.partition) for tp in assigned if tp.partition not in self._owned
+            ))
         self.ready.set()
 
     async def on_revoked(self, revoked: set[TopicPartition]) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from events.kafka_meta import partitions_of
 from events.topics import Topics
 from services.projector.batch import decode_batch
 from services.projector.migrate import LIVE_SCHEMA, apply_schema
@@ -37,8 +38,7 @@ class RebuildResult:
 async def log_extent(consumer: AIOKafkaConsumer, topic: str) -> tuple[dict[TopicPartition, int],
                                                                       dict[TopicPartition, int]]:
     """First and end offsets of every partition of `topic` (the consumer gets them assigned)."""
-    partitions = consumer.partitions_for_topic(topic) or set()
-    tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+    tps = await partitions_of(consumer, topic)
     consumer.assign(tps)
     return await consumer.beginning_offsets(tps), await consumer.end_offsets(tps)
 
