@@ -75,7 +75,8 @@ def encode(event: Event, meta: EventMeta) -> tuple[bytes, bytes, Headers]:
 
 def decode(headers: Headers | tuple[tuple[str, bytes], ...], value: bytes | None) -> RecordedEvent:
     """Decode one record; raises `MalformedEvent` for anything that is not ours."""
-    attrs = {name: raw.decode("utf-8", "replace") for name, raw in headers}
+    # Kafka allows null header values (aiokafka yields None); they count as absent.
+    attrs = {name: raw.decode("utf-8", "replace") for name, raw in headers if raw is not None}
     try:
         event_type = attrs["ce_type"]
         model = EVENT_MODELS[event_type]

@@ -192,6 +192,15 @@ def test_garbage_records_are_malformed(record: tuple[Headers, bytes | None]) -> 
         decode(headers, value)
 
 
+def test_null_header_values_count_as_absent() -> None:
+    """A null header value (Kafka allows them) is read as a missing header, not a crash."""
+    _, value, headers = encode(ALICE, META)
+    nulled = [(name, None if name == "ce_type" else raw) for name, raw in headers]
+
+    with pytest.raises(MalformedEvent):
+        decode(nulled, value)  # type: ignore[arg-type]
+
+
 def test_upcasting_a_non_object_payload_is_malformed() -> None:
     """A v1 `access_key.issued` whose data is not a JSON object is malformed, not a crash."""
     headers: Headers = [
@@ -205,7 +214,7 @@ def test_upcasting_a_non_object_payload_is_malformed() -> None:
 
 
 _header_names = st.sampled_from(sorted(SECTION_3_HEADERS | EXTENSION_HEADERS)) | st.text()
-_header_values = st.binary(max_size=40) | st.sampled_from(
+_header_values = st.none() | st.binary(max_size=40) | st.sampled_from(
     [b"iamlog.access_key.issued", b"urn:iamlog:event:iamlog.access_key.issued:v1", b"1",
      b"2026-03-01T12:00:00Z", f"iamlog/{ACCOUNT}".encode()])
 
