@@ -34,7 +34,7 @@ ACTION_VENDOR_MESSAGE = (
 )
 
 
-def check_action(action: str) -> str | None:
+def check_action(action: str) -> str | None:  # noqa: PLR0911 - one return per AWS message
     """`*` or `vendor:Name` with wildcards only in the name."""
     if action == "*":
         return None

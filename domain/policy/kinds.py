@@ -28,7 +28,7 @@ class PolicyKind(StrEnum):
 
     @property
     def has_principal(self) -> bool:
-        """True where `Principal` is required (trust and resource policies), False where forbidden."""
+        """True where `Principal` is required (trust, resource policies); else it is forbidden."""
         return self in (PolicyKind.TRUST, PolicyKind.RESOURCE)
 
 
