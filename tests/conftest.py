@@ -1,0 +1,62 @@
+"""Fixtures shared by every test layer.
+
+Integration tests get a Postgres database of their own (created, migrated, dropped) and a topic
+prefix of their own, so they never see each other's events or rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from events.topics import ensure_topics
+from services.projector.migrate import migrate
+from services.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by folder, so `-m "not integration"` runs the fast ones only."""
+    for item in items:
+        path = Path(str(item.fspath))
+        if "integration" in path.parts or "faults" in path.parts:
+            item.add_marker(pytest.mark.integration)
+        if "e2e" in path.parts:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture
+async def database_url() -> AsyncIterator[str]:
+    """A fresh, migrated database for one test."""
+    base = Settings().database_url.get_secret_value()
+    name = f"iamlog_test_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(base)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = f"{base.rsplit('/', 1)[0]}/{name}"
+    await migrate(url)
+    yield url
+    admin = await asyncpg.connect(base)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def settings(database_url: str) -> Settings:
+    """Settings naming this test's own topics and database; the topics exist."""
+    configured = Settings(
+        topic_prefix=f"t{uuid.uuid4().hex[:10]}",
+        database_url=database_url,  # type: ignore[arg-type]
+        partitions=4,
+    )
+    await ensure_topics(configured)
+    return configured
