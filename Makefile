@@ -15,10 +15,9 @@ setup: $(VENV)/.installed
 	$(IAMLOG) dev up
 	$(IAMLOG) db migrate
 
-## run: setup, the demo account (its root key is printed once), then `iamlog serve`
+## run: setup, then `iamlog serve` in the foreground; the demo account's root key is printed once
 run: setup
-	scripts/demo-account.sh
-	$(IAMLOG) serve
+	VENV=$(VENV) scripts/run.sh
 
 ## test: the whole suite; starts Kafka and Postgres if they are not running
 test: $(VENV)/.installed

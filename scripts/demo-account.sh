@@ -10,7 +10,7 @@ trap 'rm -f "$errors"' EXIT
 if key=$("$iamlog" accounts create --account-id "$account" 2>"$errors"); then
     echo "Demo account $account created. Its root access key (shown only this once):"
     echo "$key"
-elif grep -q EntityAlreadyExists "$errors" || grep -q EntityAlreadyExists <<<"$key"; then
+elif grep -qiE 'EntityAlreadyExists|already exists' "$errors"; then
     echo "Demo account $account exists already; its root key was printed when it was created."
 else
     cat "$errors" >&2
