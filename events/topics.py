@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -64,9 +66,23 @@ async def ensure_topics(settings: TopicSettings) -> None:
         existing = set(await admin.list_topics())
         missing = [spec for spec in topic_specs(settings) if spec.name not in existing]
         if missing:
-            try:
+            # Another process may create them between our list and create.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # another process created them between our list and create
+            await _await_leaders(admin, [spec.name for spec in missing])
     finally:
         await admin.close()
+
+
+async def _await_leaders(admin: AIOKafkaAdminClient, names: list[str], timeout: float = 30) -> None:
+    """Wait until every partition of `names` has a leader: new topics refuse reads until then."""
+    async with asyncio.timeout(timeout):
+        while True:
+            described = await admin.describe_topics(names)
+            if all(
+                topic.get("error_code", 0) == 0 and topic.get("partitions")
+                and all(p.get("leader", -1) >= 0 for p in topic["partitions"])
+                for topic in described
+            ):
+                return
+            await asyncio.sleep(0.05)

@@ -100,7 +100,7 @@ class CommandClient:
             traceparent=traceparent,
         )
         future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
-        waiters = self._pending.setdefault(envelope.command_id, future)
+        self._pending[envelope.command_id] = future
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self._timeout):
@@ -109,13 +109,15 @@ class CommandClient:
                     envelope.model_dump_json().encode(),
                     key=account_id.encode(),
                 )
-                reply = await asyncio.shield(waiters)
+                reply = await future
         except (TimeoutError, KafkaError) as exc:
             raise ServiceUnavailable(
                 "The command could not be confirmed in time; it is safe to retry."
             ) from exc
         finally:
-            if self._pending.get(envelope.command_id) is future and future.done():
+            # A late reply to an abandoned wait is dropped; a retry with the same command id
+            # gets the first outcome again from the processor.
+            if self._pending.get(envelope.command_id) is future:
                 del self._pending[envelope.command_id]
         metrics.COMMAND_ROUNDTRIP_SECONDS.observe(time.perf_counter() - started)
         return reply

@@ -18,7 +18,7 @@ class CommandEnvelope(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    command_id: str = Field(min_length=8, max_length=128)
+    command_id: str = Field(min_length=1, max_length=128)
     account_id: str
     command: Command
     traceparent: str | None = None

@@ -62,8 +62,9 @@ async def rebuild(settings: Settings, progress: Callable[[int, int], None] | Non
         begins, ends = await log_extent(consumer, topic)
         for tp, offset in begins.items():
             consumer.seek(tp, offset)
+        # Progress counts offsets (transaction markers included) so the bar ends at its total.
         total = sum(ends[tp] - begins[tp] for tp in ends)
-        done = 0
+        events = 0
         remaining = {tp for tp in ends if ends[tp] > begins[tp]}
         while remaining:
             batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=20_000)
@@ -75,18 +76,20 @@ async def rebuild(settings: Settings, progress: Callable[[int, int], None] | Non
                     raise PoisonEvent(f"partition {record.partition} offset {record.offset}: "
                                       f"{error}")
                 await write_batch(conn, REBUILD_SCHEMA, batch.changes, batch.positions)
-                done += len(records)
+                events += len(records)
             for tp in list(remaining):
                 if await consumer.position(tp) >= ends[tp]:
                     await _checkpoint_end(conn, tp, ends[tp])
                     remaining.discard(tp)
             if progress is not None:
+                done = sum([min(await consumer.position(tp), ends[tp]) - begins[tp]
+                            for tp in ends])
                 progress(done, total)
         for tp, end in ends.items():
             await _checkpoint_end(conn, tp, end)
         if swap:
             await _swap(conn)
-        return RebuildResult(events=done, partitions=len(ends))
+        return RebuildResult(events=events, partitions=len(ends))
     finally:
         await consumer.stop()
         await conn.close()
