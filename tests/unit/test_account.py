@@ -1,8 +1,5 @@
 """The account aggregate: given events, when a command, then events (or a refusal)."""
 
-# STYLE.md puts the expected value first in asserts, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 import hashlib

@@ -1,8 +1,5 @@
 """The AsyncAPI document `events/asyncapi.yaml` agrees with the code it describes."""
 
-# STYLE.md puts the expected value first in asserts, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 import json

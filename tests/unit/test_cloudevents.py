@@ -1,8 +1,5 @@
 """The CloudEvents 1.0 binary-mode codec of ARCHITECTURE.md §3."""
 
-# STYLE.md puts the expected value first in asserts, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 import contextlib
