@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from threading import Lock
 
-from domain.policy.conditions import CompiledCondition
+from domain.policy.conditions import compile_condition
 from domain.policy.context import RequestContext
 from domain.policy.decision import MatchedStatement, PolicySource
 from domain.policy.document import Effect, PolicyDocument, Statement
@@ -40,7 +40,7 @@ class CompiledStatement:
         self._principals = None if statement.principal is None else PrincipalMatcher(
             statement.principal)
         self._not_principal = statement.not_principal
-        self._conditions = tuple(CompiledCondition(clause, variables=variables)
+        self._conditions = tuple(compile_condition(clause, variables=variables)
                                  for clause in statement.conditions)
 
     def covers_action(self, action_key: str) -> bool:
@@ -62,7 +62,14 @@ class CompiledStatement:
         if self._resources is not None and (
                 self._resources.matches(request.resource, request) is self._not_resource):
             return False
-        return all(condition.test(request) for condition in self._conditions)
+        outcomes = request.outcomes
+        for condition in self._conditions:
+            outcome = outcomes.get(condition)
+            if outcome is None:
+                outcome = outcomes[condition] = condition.test(request)
+            if not outcome:
+                return False
+        return True
 
 
 class CompiledBody:

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from domain.policy.context import RequestContext
 from domain.policy.document import ConditionClause
 from domain.policy.grammar import decode_base64, parse_network, parse_number
-from domain.policy.matching import ArnMatcher, compile_alternatives, glob_regex, tokens_match
+from domain.policy.matching import ArnMatcher, TemplateMatcher, compile_alternatives, glob_regex
 from domain.policy.operators import Family, Operator, SetQualifier, parse_operator
 from domain.policy.timeparse import parse_instant
-from domain.policy.variables import has_variables, parse_template, resolve_text, resolve_tokens
+from domain.policy.variables import has_variables, parse_template, resolve_text
 
 OneValue = Callable[[str, RequestContext], bool]
 
@@ -67,6 +67,21 @@ class CompiledCondition:
         return any(self._one(value, request) for value in values) is not self._negated
 
 
+_INTERNED: dict[tuple[str, str, tuple[str, ...], bool], CompiledCondition] = {}
+_INTERN_LIMIT = 20_000
+
+
+def compile_condition(clause: ConditionClause, *, variables: bool) -> CompiledCondition:
+    """The compiled condition, shared by every statement holding the same clause."""
+    key = (clause.operator, clause.key.lower(), clause.values, variables)
+    found = _INTERNED.get(key)
+    if found is None:
+        if len(_INTERNED) >= _INTERN_LIMIT:
+            _INTERNED.clear()
+        found = _INTERNED[key] = CompiledCondition(clause, variables=variables)
+    return found
+
+
 def _one_value(  # noqa: PLR0911 - one return per operator family reads best
         parsed: Operator, values: tuple[str, ...], *, variables: bool) -> OneValue:
     """The positive test of one request value against all the policy's values."""
@@ -99,15 +114,12 @@ def _string(comparison: str, values: tuple[str, ...], *, variables: bool) -> One
         exact = frozenset(v for v in plain if "*" not in v and "?" not in v)
         wild = [glob_regex(v) for v in plain if v not in exact]
         regex = compile_alternatives(wild) if wild else None
+        matchers = tuple(TemplateMatcher([template], arn=False) for template in dynamic)
 
         def like(value: str, request: RequestContext) -> bool:
             if value in exact or (regex is not None and regex.fullmatch(value)):
                 return True
-            for template in dynamic:
-                tokens = resolve_tokens(template, request)
-                if tokens is not None and tokens_match(tokens, value):
-                    return True
-            return False
+            return any(matcher.matches(value, request) for matcher in matchers)
 
         return like
     fold = comparison == "EqualsIgnoreCase"

@@ -111,6 +111,8 @@ class RequestContext:
     action_key: str = field(init=False)
     values: Mapping[str, tuple[str, ...]] = field(init=False)
     _memo: dict[tuple[str, str], object] = field(init=False, repr=False, compare=False)
+    # results of (interned) conditions, so that a clause repeated across policies runs once
+    outcomes: dict[object, bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         values = {key.lower(): _normalise(value) for key, value in self.context.items()}
@@ -118,6 +120,7 @@ class RequestContext:
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "action_key", self.action.lower())
         object.__setattr__(self, "_memo", {})
+        object.__setattr__(self, "outcomes", {})
         if self.resource_account is None:
             object.__setattr__(self, "resource_account", _account_of(self.resource)
                                or self.principal.account)

@@ -18,15 +18,18 @@ own side (steps 4–6, everything for a root user) must allow.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from domain.policy.compiled import CompiledPolicy
+from domain.policy.compiled import CompiledPolicy, CompiledStatement
 from domain.policy.context import PrincipalType, RequestContext
 from domain.policy.decision import Decision, DecisionEffect, MatchedStatement, PolicySource, Step
 from domain.policy.principals import PrincipalMatch
 
 _ALLOW = 1
 _DENY = 2
+_ACTION_MEMO_LIMIT = 4_096
+
+_Entry = tuple[CompiledStatement, MatchedStatement]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,22 @@ class PrincipalPolicies:
     identity: tuple[CompiledPolicy, ...] = ()
     boundary: CompiledPolicy | None = None
     session: tuple[CompiledPolicy, ...] | None = None
+    # identity statements covering each action, across all identity policies; build one
+    # PrincipalPolicies per principal and reuse it to keep this warm
+    _by_action: dict[str, tuple[_Entry, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def identity_statements(self, action_key: str) -> tuple[_Entry, ...]:
+        """The identity statements whose Action/NotAction covers `action_key`, with labels."""
+        found = self._by_action.get(action_key)
+        if found is None:
+            found = tuple(
+                (statement, policy.labels(PolicySource.IDENTITY)[statement.index])
+                for policy in self.identity for statement in policy.body.for_action(action_key))
+            if len(self._by_action) >= _ACTION_MEMO_LIMIT:
+                self._by_action.clear()
+            self._by_action[action_key] = found
+        return found
 
 
 NO_POLICIES = PrincipalPolicies()
@@ -54,8 +73,10 @@ def evaluate(request: RequestContext, principal: PrincipalPolicies = NO_POLICIES
         return Decision(DecisionEffect.ALLOW, Step.ROOT_USER, request)
     found: list[MatchedStatement] = []
     bits = _Bits()
-    for policy in principal.identity:
-        bits.identity |= _scan(policy, PolicySource.IDENTITY, request, found)
+    for statement, label in principal.identity_statements(request.action_key):
+        if statement.applies(request):
+            found.append(label)
+            bits.identity |= _DENY if statement.deny else _ALLOW
     if principal.boundary is not None:
         bits.boundary = _scan(principal.boundary, PolicySource.BOUNDARY, request, found)
     sessions = principal.session

@@ -11,17 +11,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from domain.policy.variables import QMARK, STAR, Part, Values, has_variables, resolve_tokens
+from domain.policy.variables import Literal, Part, Values, Variable, has_variables
+
+# Results of the variable-free patterns are remembered per ARN: services see few resources
+# often, so a dictionary lookup replaces most regex runs.
+_MEMO_LIMIT = 4_096
 
 
 def glob_regex(pattern: str, *, star: str = ".*") -> str:
-    """The regular expression for a glob, `*` becoming `star` and `?` one character."""
+    """The regular expression for a glob, `*` becoming `star` and `?` one such character."""
+    one = star.removesuffix("*")
     pieces: list[str] = []
     for char in pattern:
         if char == "*":
             pieces.append(star)
         elif char == "?":
-            pieces.append("[^:]" if star != ".*" else ".")
+            pieces.append(one)
         else:
             pieces.append(re.escape(char))
     return "".join(pieces)
@@ -42,28 +47,6 @@ def compile_alternatives(regexes: Iterable[str], *, ignore_case: bool = False) -
     return re.compile("|".join(f"(?:{regex})" for regex in regexes), flags)
 
 
-def tokens_match(tokens: list[str], text: str) -> bool:
-    """Glob match of resolved template tokens against `text` (greedy, with backtracking)."""
-    p = t = 0
-    star_p, star_t = -1, 0
-    while t < len(text):
-        if p < len(tokens) and tokens[p] == STAR:
-            star_p, star_t = p, t
-            p += 1
-        elif p < len(tokens) and (tokens[p] == QMARK or tokens[p] == text[t]):
-            p += 1
-            t += 1
-        elif star_p >= 0:
-            p = star_p + 1
-            star_t += 1
-            t = star_t
-        else:
-            return False
-    while p < len(tokens) and tokens[p] == STAR:
-        p += 1
-    return p == len(tokens)
-
-
 def split_arn_template(parts: tuple[Part, ...]) -> list[tuple[Part, ...]]:
     """Split a template at the first five colons of its policy text (never inside a variable)."""
     segments: list[list[Part]] = [[]]
@@ -74,11 +57,60 @@ def split_arn_template(parts: tuple[Part, ...]) -> list[tuple[Part, ...]]:
         pieces = part.split(":", 6 - len(segments))
         segments[-1].append(pieces[0])
         for piece in pieces[1:]:
-            if len(segments) == 6:
-                segments[-1].extend((":", piece))
-            else:
-                segments.append([piece])
+            segments.append([piece])
     return [tuple(segment) for segment in segments]
+
+
+class TemplateMatcher:
+    """A wildcard pattern holding policy variables, compiled once.
+
+    The regular expression is built ahead of time with each variable as a backreference to a
+    group captured from a prefix of the subject: at evaluation the resolved values are put in
+    front of the text (`value0 NUL value1 NUL text`), so the values match literally and nothing
+    is compiled per request.
+    """
+
+    __slots__ = ("_head_variables", "_regex", "_variables")
+
+    def __init__(self, segments: list[tuple[Part, ...]], *, arn: bool) -> None:
+        variables: list[Variable] = []
+        head: set[int] = set()
+        body: list[str] = []
+        for number, segment in enumerate(segments):
+            in_head = arn and number < 5
+            star = "[^:]*" if in_head else ".*"
+            for part in segment:
+                if isinstance(part, str):
+                    body.append(glob_regex(part, star=star))
+                elif isinstance(part, Literal):
+                    body.append(re.escape(part.text))
+                else:
+                    if part not in variables:
+                        variables.append(part)
+                    index = variables.index(part)
+                    body.append(f"(?P=v{index})")
+                    if in_head:
+                        head.add(index)
+            if number < len(segments) - 1:
+                body.append(":")
+        prefix = "".join(f"(?P<v{index}>[^\\x00]*)\\x00" for index in range(len(variables)))
+        self._regex = re.compile(prefix + "".join(body), re.DOTALL)
+        self._variables = tuple(variables)
+        self._head_variables = frozenset(head)
+
+    def matches(self, text: str, values: Values) -> bool:
+        """True if `text` matches with the request's values substituted (literally)."""
+        subject: list[str] = []
+        for index, variable in enumerate(self._variables):
+            value = values.value_of(variable.key)
+            if value is None:
+                value = variable.default
+            if value is None or "\x00" in value or (
+                    ":" in value and index in self._head_variables):
+                return False
+            subject.append(value)
+        subject.append(text)
+        return self._regex.fullmatch("\x00".join(subject)) is not None
 
 
 class ActionMatcher:
@@ -100,40 +132,19 @@ class ActionMatcher:
         return self._regex is not None and self._regex.fullmatch(action_key) is not None
 
 
-class ArnTemplate:
-    """An ARN pattern holding policy variables, matched segment by segment after substitution."""
-
-    __slots__ = ("_segments",)
-
-    def __init__(self, parts: tuple[Part, ...]) -> None:
-        self._segments = split_arn_template(parts)
-
-    def matches(self, arn: str, values: Values) -> bool:
-        """True if `arn` matches the pattern with the request's values substituted."""
-        arn_parts = arn.split(":", 5)
-        if len(arn_parts) != len(self._segments):
-            return False
-        for segment, text in zip(self._segments, arn_parts, strict=True):
-            tokens = resolve_tokens(segment, values)
-            if tokens is None or not tokens_match(tokens, text):
-                return False
-        return True
-
-
 class ArnMatcher:
     """Does an ARN match any of a list of ARN patterns (`*`, exact, wildcards, variables)?"""
 
-    __slots__ = ("_any", "_exact", "_regex", "_templates")
+    __slots__ = ("_any", "_exact", "_memo", "_regex", "_templates")
 
     def __init__(self, templates: Iterable[tuple[Part, ...]]) -> None:
         exact: set[str] = set()
         wild: list[str] = []
-        self._templates: tuple[ArnTemplate, ...] = ()
-        templated: list[ArnTemplate] = []
+        templated: list[TemplateMatcher] = []
         self._any = False
         for parts in templates:
             if has_variables(parts):
-                templated.append(ArnTemplate(parts))
+                templated.append(TemplateMatcher(split_arn_template(parts), arn=True))
                 continue
             text = "".join(str(part) for part in parts)
             if text == "*":
@@ -145,11 +156,19 @@ class ArnMatcher:
         self._exact = frozenset(exact)
         self._regex = compile_alternatives(wild) if wild else None
         self._templates = tuple(templated)
+        self._memo: dict[str, bool] = {}
 
     def matches(self, arn: str, values: Values) -> bool:
         """True if `arn` matches one of the patterns."""
-        if self._any or arn in self._exact:
+        if self._any:
             return True
-        if self._regex is not None and self._regex.fullmatch(arn) is not None:
-            return True
+        known = self._memo.get(arn)
+        if known is None:
+            known = arn in self._exact or (
+                self._regex is not None and self._regex.fullmatch(arn) is not None)
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[arn] = known
+        if known or not self._templates:
+            return known
         return any(template.matches(arn, values) for template in self._templates)

@@ -12,10 +12,6 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-# Wildcard tokens are two characters long so that they never equal one character of text.
-STAR = "**"
-QMARK = "??"
-
 _REFERENCE = re.compile(r"\$\{([^}]*)\}")
 _KEY_AND_DEFAULT = re.compile(r"\s*([^,\s']+)\s*(?:,\s*'([^']*)'\s*)?")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
@@ -93,21 +89,3 @@ def resolve_text(parts: tuple[Part, ...], values: Values) -> str | None:
                 return None
             chunks.append(value)
     return "".join(chunks)
-
-
-def resolve_tokens(parts: tuple[Part, ...], values: Values) -> list[str] | None:
-    """Glob tokens (one character each, or `STAR`/`QMARK`), or None if a variable has no value."""
-    tokens: list[str] = []
-    for part in parts:
-        if isinstance(part, str):
-            tokens.extend(STAR if char == "*" else QMARK if char == "?" else char for char in part)
-        elif isinstance(part, Literal):
-            tokens.extend(part.text)
-        else:
-            value = values.value_of(part.key)
-            if value is None:
-                value = part.default
-            if value is None:
-                return None
-            tokens.extend(value)
-    return tokens
