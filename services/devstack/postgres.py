@@ -207,15 +207,16 @@ class PostgresCluster:
             lock.unlink(missing_ok=True)
 
     def _ensure_login(self) -> None:
+        # CREATEDB: integration tests give each test a database of its own.
         # psql takes no bind parameters: names and values are quoted by _identifier/_literal.
         role, password = _identifier(self.login.user), _literal(self.login.password)
         name = _literal(self.login.user)
         self._psql(
             "DO $$BEGIN\n"
             f"  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {name}) THEN\n"
-            f"    CREATE ROLE {role} LOGIN PASSWORD {password};\n"
+            f"    CREATE ROLE {role} LOGIN CREATEDB PASSWORD {password};\n"
             "  ELSE\n"
-            f"    ALTER ROLE {role} LOGIN PASSWORD {password};\n"
+            f"    ALTER ROLE {role} LOGIN CREATEDB PASSWORD {password};\n"
             "  END IF;\n"
             "END$$;\n",
             what="creating the Postgres role",
