@@ -4,6 +4,7 @@ hypothesis strategies that build valid instances of every event model."""
 from __future__ import annotations
 
 import hashlib
+import string
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -50,12 +51,14 @@ def replay(commands: list[Command], account: str = ACCOUNT) -> list[Event]:
 
 
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_PRINTABLE = "".join(chr(c) for c in range(0x21, 0x7F))
 _offsets = st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5,
                                                                                   minutes=-30))])
 moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
                        timezones=_offsets)
-account_ids = st.from_regex(r"\A[0-9]{12}\Z")
-user_names = st.from_regex(r"\A[A-Za-z0-9_+=,.@-]{1,64}\Z")
+_NAME_CHARS = string.ascii_letters + string.digits + "_+=,.@-"
+account_ids = st.text(string.digits, min_size=12, max_size=12)
+user_names = st.text(_NAME_CHARS, min_size=1, max_size=64)
 arns = st.text(max_size=200)
 
 FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
@@ -63,7 +66,7 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "access_key_id": st.text(_B32, min_size=16, max_size=16).map(lambda s: "AKIA" + s),
     "user_name": user_names,
     "user_id": st.text(_B32, min_size=17, max_size=17).map(lambda s: "AIDA" + s),
-    "path": st.just("/") | st.from_regex(r"\A/[!-~]{1,100}/\Z"),
+    "path": st.just("/") | st.text(_PRINTABLE, min_size=1, max_size=100).map(lambda s: f"/{s}/"),
     "arn": arns,
     "owner_arn": arns,
     "salt": st.binary(min_size=16, max_size=16).map(bytes.hex),
@@ -93,6 +96,7 @@ metas = st.builds(
     time=moments,
     sequence=st.integers(min_value=0, max_value=2**63 - 1),
     command_id=st.text(min_size=1, max_size=64),
-    traceparent=st.none() | st.from_regex(
-        r"\A00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]\Z"),
+    traceparent=st.none() | st.builds(
+        "00-{}-{}-0{}".format, st.binary(min_size=16, max_size=16).map(bytes.hex),
+        st.binary(min_size=8, max_size=8).map(bytes.hex), st.sampled_from("01")),
 )
