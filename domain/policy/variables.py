@@ -50,13 +50,22 @@ def parse_template(text: str, *, enabled: bool) -> tuple[Part, ...]:
     parts: list[Part] = []
     position = 0
     for reference in _REFERENCE.finditer(text):
-        if reference.start() > position:
-            parts.append(text[position:reference.start()])
-        parts.append(_reference(reference.group(1), reference.group(0)))
+        _append(parts, text[position:reference.start()])
+        _append(parts, _reference(reference.group(1), reference.group(0)))
         position = reference.end()
-    if position < len(text):
-        parts.append(text[position:])
+    _append(parts, text[position:])
     return tuple(parts)
+
+
+def _append(parts: list[Part], part: Part) -> None:
+    """Add a part, merging adjacent policy text so a template without variables is one part."""
+    if isinstance(part, str):
+        if not part:
+            return
+        if parts and isinstance(parts[-1], str):
+            parts[-1] += part
+            return
+    parts.append(part)
 
 
 def _reference(inner: str, whole: str) -> Part:
