@@ -49,14 +49,14 @@ async def test_access_key_lifecycle(settings: Settings, spawn, client: CommandCl
     key1 = first.events[0].data["access_key_id"]
     key2 = second.events[0].data["access_key_id"]
     third = await client.send(account_id, CreateAccessKey(user_name="alice"))
-    assert (False, "LimitExceeded") == (third.ok, third.error_code)
+    assert (third.ok, third.error_code) == (False, "LimitExceeded")
     for status in ("Inactive", "Active"):
         reply = await client.send(account_id, UpdateAccessKey(
             access_key_id=key1, status=status, user_name="alice"))
         assert reply.ok
     deleted = await client.send(account_id, DeleteAccessKey(access_key_id=key1,
                                                             user_name="alice"))
-    assert 8 == deleted.version
+    assert deleted.version == 8
 
     records = [r for r in await read_topic(settings, Topics.for_prefix(settings.topic_prefix).events)
                if r.key == account_id.encode()]
@@ -68,10 +68,10 @@ async def test_access_key_lifecycle(settings: Settings, spawn, client: CommandCl
     assert expected_types == [dict(r.headers)["ce_type"].decode() for r in records]
     for number, record in enumerate(records, 1):
         headers = dict(record.headers)
-        assert CE_HEADERS <= set(headers)
+        assert set(headers) >= CE_HEADERS
         assert f"{number:020d}" == headers["ce_sequence"].decode()
         assert f"iamlog/{account_id}" == headers["ce_source"].decode()
-        assert b"application/json" == headers["content-type"]
+        assert headers["content-type"] == b"application/json"
         decoded = cloudevents.decode(record.headers, record.value)
         assert decoded.event.subject() == headers["ce_subject"].decode()
     assert f"arn:aws:iam::{account_id}:user/alice" == dict(records[3].headers)["ce_subject"].decode()
@@ -101,8 +101,8 @@ async def test_bad_input_changes_nothing(settings: Settings, spawn, client: Comm
         assert (False, code) == (reply.ok, reply.error_code), command
         assert reply.error_message
     marker = await client.send(account_id, CreateUser(user_name="after"))
-    assert 3 == marker.version  # account.created, access_key.issued, then this user: no others
+    assert marker.version == 3  # account.created, access_key.issued, then this user: no others
     await eventually(lambda: account_version(db, account_id), lambda v: v == 3)
     names = await db.fetch("SELECT user_name FROM iamlog_rm.users WHERE account_id = $1",
                            account_id)
-    assert ["after"] == [row["user_name"] for row in names]
+    assert [row["user_name"] for row in names] == ["after"]

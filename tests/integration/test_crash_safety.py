@@ -52,7 +52,7 @@ async def test_sigkill_processor_and_projector_mid_load(  # type: ignore[no-unty
 
         again = await client.send(accounts[0], CreateUser(user_name="user0"),
                                   command_id=f"cmd-{accounts[0]}-0")
-        assert (True, True) == (again.ok, again.duplicate)
+        assert (again.ok, again.duplicate) == (True, True)
     finally:
         await client.stop()
 
@@ -60,7 +60,7 @@ async def test_sigkill_processor_and_projector_mid_load(  # type: ignore[no-unty
     assert all(reply.ok for reply in acked.values())
     events = await read_topic(settings, Topics.for_prefix(settings.topic_prefix).events)
     per_command = Counter(dict(r.headers)["ce_iamlogcommandid"].decode() for r in events)
-    assert {command_id: 1 for command_id in acked} == {
+    assert dict.fromkeys(acked, 1) == {
         command_id: per_command[command_id] for command_id in acked}
     assert len(accounts) * 2 + len(work) == len(events)  # nothing beyond what was acknowledged
 
@@ -69,7 +69,7 @@ async def test_sigkill_processor_and_projector_mid_load(  # type: ignore[no-unty
 
     await eventually(users, lambda n: n == len(work), timeout=60)
     versions = await db.fetch("SELECT account_id, version FROM iamlog_rm.accounts")
-    assert {account: 2 + USERS_PER_ACCOUNT for account in accounts} == {
+    assert dict.fromkeys(accounts, 2 + USERS_PER_ACCOUNT) == {
         row["account_id"]: row["version"] for row in versions}
 
 

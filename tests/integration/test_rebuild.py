@@ -55,8 +55,8 @@ async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
 
     await eventually(versions, lambda v: v == [version, version])
     live = await snapshot(db)
-    assert 2 == len(live["accounts"])
-    assert 4 == len(live["users"])
+    assert len(live["accounts"]) == 2
+    assert len(live["users"]) == 4
     progress: list[tuple[int, int]] = []
     result = await rebuild(settings, lambda done, total: progress.append((done, total)))
     assert 2 * version == result.events

@@ -28,14 +28,14 @@ async def test_fifty_concurrent_key_creations_yield_two_keys(  # type: ignore[no
     assert second.process is not None and second.process.poll() is None
 
     outcomes = sorted((reply.ok, reply.error_code or "") for reply in replies)
-    assert [(False, "LimitExceeded")] * 48 + [(True, "")] * 2 == outcomes
+    assert outcomes == [(False, "LimitExceeded")] * 48 + [(True, "")] * 2
     events = await read_topic(settings, Topics.for_prefix(settings.topic_prefix).events)
     issued = [r for r in events if dict(r.headers)["ce_type"] == b"iamlog.access_key.issued"
               and dict(r.headers)["ce_subject"].endswith(b":user/bob")]
-    assert 2 == len(issued)
+    assert len(issued) == 2
 
     async def bob_keys() -> int:
         return int(await db.fetchval(
             "SELECT count(*) FROM iamlog_rm.access_keys WHERE user_name = 'bob'"))
 
-    assert 2 == await eventually(bob_keys, lambda n: n == 2)
+    assert await eventually(bob_keys, lambda n: n == 2) == 2

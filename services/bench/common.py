@@ -1,0 +1,56 @@
+"""Shared pieces of the benchmark commands: scratch databases, percentiles, result files."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from services.projector.migrate import migrate
+
+RESULTS_DIR = Path("bench-results")
+
+
+@asynccontextmanager
+async def scratch_database(base_url: str, label: str) -> AsyncIterator[str]:
+    """A migrated database that exists for the duration of one benchmark."""
+    name = f"iamlog_{label}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(base_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = f"{base_url.rsplit('/', 1)[0]}/{name}"
+    try:
+        await migrate(url)
+        yield url
+    finally:
+        admin = await asyncpg.connect(base_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """The value below which `fraction` of the sorted values lie (nearest rank)."""
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def record_result(name: str, figures: dict[str, Any]) -> Path:
+    """Append one run's figures to `bench-results/<name>.jsonl` (for plots over time)."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{name}.jsonl"
+    line = {"time": datetime.now(UTC).isoformat(timespec="seconds"), **figures}
+    with path.open("a") as out:
+        out.write(json.dumps(line) + "\n")
+    return path
