@@ -103,7 +103,7 @@ def _one_value(  # noqa: PLR0911 - one return per operator family reads best
         return lambda value, request: request.parsed("b64", value, decode_base64) in blobs
     if family is Family.IP:
         return _ip(values)
-    raise AssertionError(f"no value test for {family}")  # Null is handled before this
+    return _present  # Null: `test` looks only at whether the key has values
 
 
 def _string(comparison: str, values: tuple[str, ...], *, variables: bool) -> OneValue:
@@ -136,6 +136,10 @@ def _string(comparison: str, values: tuple[str, ...], *, variables: bool) -> One
         return False
 
     return equals
+
+
+def _present(_value: str, _request: RequestContext) -> bool:
+    return True
 
 
 def _ordered(compare: Callable[[float, float], bool], values: tuple[str, ...], kind: str,
