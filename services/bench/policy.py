@@ -82,7 +82,7 @@ def main(decisions: int) -> None:
     """Run the benchmark, print the figures and append them to bench-results/policy.jsonl."""
     decisions = max(decisions, 1)
     console = Console()
-    rng = random.Random(_SEED)
+    rng = random.Random(_SEED)  # noqa: S311 - reproducible workload, not secrets
     documents = [_policy_document(rng, index) for index in range(10)]
     full = _principal_policies(documents)
     subset_documents = [_without_conditions(document) for document in documents]
@@ -109,7 +109,8 @@ def main(decisions: int) -> None:
     console.print(f"moto p50 / iamlog p50 on the same subset: [bold]{ratio:.1f}×[/bold] "
                   f"(target ≥ 10×); decisions agreeing with moto: {agreement:.2%}")
     console.print(f"p50 target ≤ 20 µs: {'met' if ours.p50 <= 20 else 'NOT met'}")
-    _append_results(decisions, ours, ours_subset, moto, build, ratio, agreement)
+    _append_results(decisions, ours, ours_subset, moto, build=build, ratio=ratio,
+                    agreement=agreement)
     console.print(f"appended to {RESULTS}")
 
 
@@ -177,7 +178,7 @@ def _figures(samples_ns: list[int]) -> Figures:
                    mean=statistics.fmean(ordered) / 1_000, count=len(ordered))
 
 
-def _append_results(decisions: int, ours: Figures, subset: Figures, moto: Figures,
+def _append_results(decisions: int, ours: Figures, subset: Figures, moto: Figures, *,
                     build: Figures, ratio: float, agreement: float) -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     line = {
@@ -205,7 +206,8 @@ def _request_args(rng: random.Random) -> dict[str, Any]:
     service = rng.choice(list(_SERVICES))
     action = f"{service}:{rng.choice(_SERVICES[service])}"
     user = rng.choice(_USERS)
-    resource = rng.choice(_RESOURCES[service]).format(n=rng.randrange(4), u=user, q=rng.randint(1, 4))
+    template = rng.choice(_RESOURCES[service])
+    resource = template.format(n=rng.randrange(4), u=user, q=rng.randint(1, 4))
     return {
         "action": action,
         "resource": resource,

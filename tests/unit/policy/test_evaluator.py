@@ -13,7 +13,6 @@ from domain.policy import (
     PolicySource,
     Principal,
     PrincipalPolicies,
-    Step,
     evaluate,
 )
 
@@ -289,7 +288,8 @@ def test_explanation_lists_every_matched_statement() -> None:
                            policy_id="ANPA1"),),
         boundary=compiled(allow("s3:*"), policy_id="ANPAB"))
     decision = evaluate(request(), principal)
-    assert [("ANPA1", PolicySource.IDENTITY, 0, "ReadAll"), ("ANPA1", PolicySource.IDENTITY, 1, None),
+    assert [("ANPA1", PolicySource.IDENTITY, 0, "ReadAll"),
+            ("ANPA1", PolicySource.IDENTITY, 1, None),
             ("ANPAB", PolicySource.BOUNDARY, 0, None)] == [
         (m.policy_id, m.source, m.index, m.sid) for m in decision.matched]
     assert ["ANPA1:ReadAll", "ANPA1:#1", "ANPAB:#0"] == [m.label for m in decision.matched]
