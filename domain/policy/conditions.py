@@ -55,7 +55,7 @@ class CompiledCondition:
 
     def test(self, request: RequestContext) -> bool:
         """True if the request satisfies this condition."""
-        values = request.values.get(self.key)
+        values = request.lookup(self.key)
         if self._null is not None:
             return (not values) is self._null
         if not values:

@@ -45,6 +45,11 @@ class Principal:
     role_arn: str | None = None
     provider: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    condition_keys: Mapping[str, tuple[str, ...]] = field(
+        init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "condition_keys", _principal_keys(self))
 
     @classmethod
     def root(cls, account: str) -> Principal:
@@ -90,7 +95,6 @@ class Principal:
         return cls(PrincipalType.ANONYMOUS, "*", None)
 
 
-@dataclass(frozen=True, slots=True)
 class RequestContext:
     """One request: action, resource, caller, the time and the condition keys.
 
@@ -100,34 +104,53 @@ class RequestContext:
     `aws:PrincipalType`, `aws:PrincipalTag/*`, `aws:CurrentTime`, `aws:EpochTime`) are derived
     from `principal` and `now` and cannot be overridden. `resource_account` defaults to the
     account in the resource ARN, else the caller's account.
+
+    A plain slotted class rather than a frozen model: one is built per decision, and its
+    construction is part of every request's latency. Treat it as immutable; `with_action`
+    derives a sibling request.
     """
 
-    action: str
-    resource: str
-    principal: Principal
-    now: datetime
-    context: Mapping[str, ContextInput] = field(default_factory=dict)
-    resource_account: str | None = None
-    action_key: str = field(init=False)
-    values: Mapping[str, tuple[str, ...]] = field(init=False)
-    _memo: dict[tuple[str, str], object] = field(init=False, repr=False, compare=False)
-    # results of (interned) conditions, so that a clause repeated across policies runs once
-    outcomes: dict[object, bool] = field(init=False, repr=False, compare=False)
+    __slots__ = ("_memo", "action", "action_key", "context", "now", "outcomes", "principal",
+                 "resource", "resource_account", "values")
 
-    def __post_init__(self) -> None:
-        values = {key.lower(): _normalise(value) for key, value in self.context.items()}
-        values.update(_derived_keys(self.principal, self.now))
-        object.__setattr__(self, "values", values)
-        object.__setattr__(self, "action_key", self.action.lower())
-        object.__setattr__(self, "_memo", {})
-        object.__setattr__(self, "outcomes", {})
-        if self.resource_account is None:
-            object.__setattr__(self, "resource_account", _account_of(self.resource)
-                               or self.principal.account)
+    def __init__(self, *, action: str, resource: str, principal: Principal, now: datetime,
+                 context: Mapping[str, ContextInput] | None = None,
+                 resource_account: str | None = None) -> None:
+        self.action = action
+        self.resource = resource
+        self.principal = principal
+        self.now = now
+        self.context: Mapping[str, ContextInput] = context or {}
+        self.action_key = action.lower()
+        self.resource_account = resource_account or _account_of(resource) or principal.account
+        values = {key.lower(): (value,) if type(value) is str else _normalise(value)
+                  for key, value in self.context.items()}
+        values.update(principal.condition_keys)
+        # every request key and principal key, lower-cased; time keys come from `lookup`
+        self.values: dict[str, tuple[str, ...]] = values
+        self._memo: dict[tuple[str, str], object] = {}
+        # results of (interned) conditions, so that a clause repeated across policies runs once
+        self.outcomes: dict[object, bool] = {}
+
+    def __repr__(self) -> str:
+        return (f"RequestContext(action={self.action!r}, resource={self.resource!r}, "
+                f"principal={self.principal.arn!r}, now={self.now.isoformat()!r})")
+
+    def with_action(self, action: str) -> RequestContext:
+        """The same request for another action."""
+        return RequestContext(action=action, resource=self.resource, principal=self.principal,
+                              now=self.now, context=self.context,
+                              resource_account=self.resource_account)
+
+    def lookup(self, key: str) -> tuple[str, ...] | None:
+        """The values of a (lower-case) key, or None when the request has none."""
+        if key in _TIME_KEYS:
+            return self.parsed("time", key, self._time_value)
+        return self.values.get(key)
 
     def value_of(self, key: str) -> str | None:
         """The single value of a (lower-case) key, or None if absent or multivalued."""
-        found = self.values.get(key)
+        found = self.lookup(key)
         return found[0] if found is not None and len(found) == 1 else None
 
     def parsed(self, kind: str, text: str, parse: Callable[[str], _T]) -> _T:
@@ -144,6 +167,14 @@ class RequestContext:
         """True unless the caller belongs to an account other than the resource's."""
         caller = self.principal.account
         return caller is None or self.resource_account in (None, caller)
+
+    def _time_value(self, key: str) -> tuple[str, ...]:
+        if key == "aws:currenttime":
+            return (format_instant(self.now),)
+        return (str(int(self.now.timestamp())),)
+
+
+_TIME_KEYS = frozenset({"aws:currenttime", "aws:epochtime"})
 
 
 def _normalise(value: ContextInput) -> tuple[str, ...]:
@@ -162,12 +193,8 @@ def _text(value: ContextValue) -> str:
     return str(value)
 
 
-def _derived_keys(principal: Principal, now: datetime) -> dict[str, tuple[str, ...]]:
-    keys: dict[str, tuple[str, ...]] = {
-        "aws:principaltype": (principal.type.value,),
-        "aws:currenttime": (format_instant(now),),
-        "aws:epochtime": (str(int(now.timestamp())),),
-    }
+def _principal_keys(principal: Principal) -> dict[str, tuple[str, ...]]:
+    keys: dict[str, tuple[str, ...]] = {"aws:principaltype": (principal.type.value,)}
     if principal.account is not None:
         keys["aws:principalaccount"] = (principal.account,)
         keys["aws:principalarn"] = (principal.role_arn or principal.arn,)

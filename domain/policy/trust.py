@@ -10,7 +10,6 @@ and the token's claims are condition keys named `<provider host>:<claim>`
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 
 from domain.policy.compiled import CompiledPolicy
 from domain.policy.context import ContextInput, PrincipalType, RequestContext
@@ -37,7 +36,7 @@ def evaluate_trust(request: RequestContext, trust_policy: CompiledPolicy,
     decision = evaluate(request, caller_policies, trust_policy)
     if not decision.allowed or not tagging:
         return decision
-    tag_request = replace(request, action=TAG_SESSION)
+    tag_request = request.with_action(TAG_SESSION)
     tag_decision = evaluate(tag_request, caller_policies, trust_policy)
     return decision if tag_decision.allowed else tag_decision
 
