@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from threading import Lock
 
-from domain.policy.conditions import compile_condition
+from domain.policy.conditions import CompiledCondition, compile_condition
 from domain.policy.context import RequestContext
 from domain.policy.decision import MatchedStatement, PolicySource
 from domain.policy.document import Effect, PolicyDocument, Statement
@@ -25,8 +25,8 @@ _CACHE_LIMIT = 10_000
 class CompiledStatement:
     """One statement with its matchers prepared."""
 
-    __slots__ = ("_actions", "_conditions", "_not_action", "_not_principal", "_not_resource",
-                 "_principals", "_resources", "deny", "index", "sid")
+    __slots__ = ("_actions", "_not_action", "_not_principal", "_principals", "conditions", "deny",
+                 "index", "not_resource", "resources", "sid")
 
     def __init__(self, statement: Statement, index: int, *, variables: bool) -> None:
         self.index = index
@@ -34,14 +34,17 @@ class CompiledStatement:
         self.deny = statement.effect is Effect.DENY
         self._actions = ActionMatcher(statement.actions)
         self._not_action = statement.not_action
-        self._resources = None if statement.resources is None else ArnMatcher(
+        resources = None if statement.resources is None else ArnMatcher(
             parse_template(resource, enabled=variables) for resource in statement.resources)
-        self._not_resource = statement.not_resource
+        if resources is not None and resources.matches_everything and not statement.not_resource:
+            resources = None  # `"Resource": "*"` needs no test
+        self.resources = resources
+        self.not_resource = statement.not_resource
         self._principals = None if statement.principal is None else PrincipalMatcher(
             statement.principal)
         self._not_principal = statement.not_principal
-        self._conditions = tuple(compile_condition(clause, variables=variables)
-                                 for clause in statement.conditions)
+        self.conditions = tuple(compile_condition(clause, variables=variables)
+                                for clause in statement.conditions)
 
     def covers_action(self, action_key: str) -> bool:
         """True if the statement's Action (or NotAction) element covers the action."""
@@ -59,17 +62,23 @@ class CompiledStatement:
 
     def applies(self, request: RequestContext) -> bool:
         """True if resource and conditions hold (the action was checked by the caller)."""
-        if self._resources is not None and (
-                self._resources.matches(request.resource, request) is self._not_resource):
+        resources = self.resources
+        if resources is not None and (
+                resources.matches(request.resource, request) is self.not_resource):
             return False
-        outcomes = request.outcomes
-        for condition in self._conditions:
-            outcome = outcomes.get(condition)
-            if outcome is None:
-                outcome = outcomes[condition] = condition.test(request)
-            if not outcome:
-                return False
-        return True
+        return not self.conditions or conditions_hold(self.conditions, request)
+
+
+def conditions_hold(conditions: tuple[CompiledCondition, ...], request: RequestContext) -> bool:
+    """Every condition holds; each distinct condition is tested once per request."""
+    outcomes = request.outcomes
+    for condition in conditions:
+        outcome = outcomes.get(condition)
+        if outcome is None:
+            outcome = outcomes[condition] = condition.test(request)
+        if not outcome:
+            return False
+    return True
 
 
 class CompiledBody:

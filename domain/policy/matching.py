@@ -158,6 +158,11 @@ class ArnMatcher:
         self._templates = tuple(templated)
         self._memo: dict[str, bool] = {}
 
+    @property
+    def matches_everything(self) -> bool:
+        """True if one of the patterns is `*`."""
+        return self._any
+
     def matches(self, arn: str, values: Values) -> bool:
         """True if `arn` matches one of the patterns."""
         if self._any:
