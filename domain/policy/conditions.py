@@ -17,7 +17,7 @@ import ipaddress
 import operator as op
 from collections.abc import Callable
 
-from domain.policy.context import RequestContext
+from domain.policy.context import TIME_KEYS, RequestContext
 from domain.policy.document import ConditionClause
 from domain.policy.grammar import decode_base64, parse_network, parse_number
 from domain.policy.matching import ArnMatcher, TemplateMatcher, compile_alternatives, glob_regex
@@ -27,6 +27,7 @@ from domain.policy.variables import has_variables, parse_template, resolve_text
 
 OneValue = Callable[[str, RequestContext], bool]
 
+_MEMO_LIMIT = 4_096
 _ORDER: dict[str, Callable[[float, float], bool]] = {
     "Equals": op.eq, "LessThan": op.lt, "LessThanEquals": op.le,
     "GreaterThan": op.gt, "GreaterThanEquals": op.ge,
@@ -36,7 +37,8 @@ _ORDER: dict[str, Callable[[float, float], bool]] = {
 class CompiledCondition:
     """One operator on one key, ready to test requests."""
 
-    __slots__ = ("_negated", "_null", "_one", "_qualifier", "_when_missing", "key", "operator")
+    __slots__ = ("_derived", "_memo", "_negated", "_null", "_one", "_qualifier", "_when_missing",
+                 "key", "operator")
 
     def __init__(self, clause: ConditionClause, *, variables: bool) -> None:
         parsed = parse_operator(clause.operator)
@@ -44,10 +46,15 @@ class CompiledCondition:
             raise ValueError(f"unknown condition operator {clause.operator}")
         self.operator = clause.operator
         self.key = clause.key.lower()
+        self._derived = self.key in TIME_KEYS
         self._negated = parsed.negated
         self._qualifier = parsed.qualifier
         self._null = clause.values[0].lower() == "true" if parsed.family is Family.NULL else None
         self._one = _one_value(parsed, clause.values, variables=variables)
+        # Without policy variables the outcome depends only on the key's values: remember it.
+        substitutes = variables and parsed.family in (Family.STRING, Family.ARN) and any(
+            "${" in value for value in clause.values)
+        self._memo: dict[tuple[str, ...] | None, bool] | None = None if substitutes else {}
         self._when_missing = (
             parsed.qualifier is SetQualifier.FOR_ALL_VALUES  # vacuously true on an empty set
             or parsed.if_exists
@@ -55,11 +62,24 @@ class CompiledCondition:
 
     def test(self, request: RequestContext) -> bool:
         """True if the request satisfies this condition."""
-        values = request.lookup(self.key)
+        values = request.lookup(self.key) if self._derived else request.values.get(self.key)
+        memo = self._memo
+        if memo is None:
+            return self._test(values, request)
+        known = memo.get(values)
+        if known is None:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            known = memo[values] = self._test(values, request)
+        return known
+
+    def _test(self, values: tuple[str, ...] | None, request: RequestContext) -> bool:
         if self._null is not None:
             return (not values) is self._null
         if not values:
             return self._when_missing
+        if self._qualifier is None and len(values) == 1:  # the common case, without a generator
+            return self._one(values[0], request) is not self._negated
         if self._qualifier is SetQualifier.FOR_ALL_VALUES:
             return all(self._one(value, request) is not self._negated for value in values)
         if self._qualifier is SetQualifier.FOR_ANY_VALUE:

@@ -144,7 +144,7 @@ class RequestContext:
 
     def lookup(self, key: str) -> tuple[str, ...] | None:
         """The values of a (lower-case) key, or None when the request has none."""
-        if key in _TIME_KEYS:
+        if key in TIME_KEYS:
             return self.parsed("time", key, self._time_value)
         return self.values.get(key)
 
@@ -174,7 +174,8 @@ class RequestContext:
         return (str(int(self.now.timestamp())),)
 
 
-_TIME_KEYS = frozenset({"aws:currenttime", "aws:epochtime"})
+# keys computed from `now` when a policy asks for them, not at every request
+TIME_KEYS = frozenset({"aws:currenttime", "aws:epochtime"})
 
 
 def _normalise(value: ContextInput) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from domain.policy.context import RequestContext
 from domain.policy.document import Effect
@@ -109,6 +110,29 @@ class Decision:
             return f"{head} with an explicit deny in {where}"
         because = _DENIED_BECAUSE.get(self.step)
         return f"{head} {because.format(action=request.action)}" if because else head
+
+    def as_dict(self) -> dict[str, Any]:
+        """The decision in the shape of AWS's decoded authorization message (JSON-ready)."""
+        request = self.request
+        conditions = [{"key": key, "values": {"items": [{"value": v} for v in values]}}
+                      for key, values in sorted(request.values.items())]
+        return {
+            "allowed": self.allowed,
+            "explicitDeny": self.effect is DecisionEffect.EXPLICIT_DENY,
+            "evalDecision": self.effect.eval_decision,
+            "decidingStep": self.step.value,
+            "matchedStatements": {"items": [
+                {"statementId": m.sid or "", "statementIndex": m.index, "effect": m.effect.value,
+                 "sourcePolicyId": m.policy_id, "sourcePolicyType": m.source.value}
+                for m in self.matched]},
+            "context": {
+                "principal": {"id": request.principal.user_id or "",
+                              "arn": request.principal.arn},
+                "action": request.action,
+                "resource": request.resource,
+                "conditions": {"items": conditions},
+            },
+        }
 
     def explain(self) -> str:
         """A human-readable account of the decision, one line per matched statement."""

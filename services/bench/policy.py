@@ -2,9 +2,10 @@
 
 The principal is realistic: an IAM user with tags and 10 attached policies of 10 statements
 each, mixing exact and wildcard actions, `NotAction`, `Deny`s, ARN wildcards, a policy variable
-and conditions (IP ranges, tags, dates, booleans, string patterns). Requests are drawn from a
-fixed-seed pool of actions and resources, each decision gets a freshly built `RequestContext`,
-and only `evaluate` is timed.
+and conditions (IP ranges, tags, dates, booleans, string patterns), most of them different in
+each policy (guardrails such as `aws:SecureTransport` repeat, as they do in real accounts).
+Requests are drawn from a fixed-seed pool of actions and resources, each decision gets a
+freshly built `RequestContext`, and only `evaluate` is timed, after a short warm-up.
 
 moto's evaluator (`moto.iam.access_control.IAMPolicy`) supports neither conditions nor policy
 variables nor `?`, and its matching is case-sensitive, so the comparison runs both evaluators on
@@ -240,7 +241,8 @@ def _maker(make: Callable[[random.Random, int], dict[str, Any]]
 def _s3_read(rng: random.Random, n: int) -> dict[str, Any]:
     return {"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"],
             "Resource": [f"arn:aws:s3:::data-{n % 4}/*", f"arn:aws:s3:::data-{n % 4}"],
-            "Condition": {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32"]}}}
+            "Condition": {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32",
+                                                         f"192.168.{n}.0/24"]}}}
 
 
 @_maker
@@ -253,7 +255,8 @@ def _s3_home(rng: random.Random, n: int) -> dict[str, Any]:
 @_maker
 def _ec2_describe(rng: random.Random, n: int) -> dict[str, Any]:
     return {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*",
-            "Condition": {"StringEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}}}
+            "Condition": {"StringEquals": {
+                "aws:RequestedRegion": ["us-east-1", "eu-west-1", f"ap-south-{n}"]}}}
 
 
 @_maker
@@ -261,14 +264,14 @@ def _ec2_tagged(rng: random.Random, n: int) -> dict[str, Any]:
     return {"Effect": "Allow", "Action": ["ec2:RunInstances", "ec2:TerminateInstances",
                                           "ec2:CreateTags"],
             "Resource": f"arn:aws:ec2:*:{ACCOUNT}:instance/*",
-            "Condition": {"StringEquals": {"aws:PrincipalTag/team": ["ops", "web"]}}}
+            "Condition": {"StringEquals": {"aws:PrincipalTag/team": ["ops", "web", f"t{n}"]}}}
 
 
 @_maker
 def _dynamo(rng: random.Random, n: int) -> dict[str, Any]:
     return {"Effect": "Allow", "Action": ["dynamodb:*Item", "dynamodb:Query"],
             "Resource": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders-?",
-            "Condition": {"DateLessThan": {"aws:CurrentTime": "2026-12-31T00:00:00Z"}}}
+            "Condition": {"DateLessThan": {"aws:CurrentTime": f"2026-12-{10 + n}T00:00:00Z"}}}
 
 
 @_maker
@@ -290,14 +293,15 @@ def _deny_delete(rng: random.Random, n: int) -> dict[str, Any]:
 def _iam_self(rng: random.Random, n: int) -> dict[str, Any]:
     return {"Effect": "Allow", "Action": ["iam:GetUser", "iam:CreateAccessKey"],
             "Resource": f"arn:aws:iam::{ACCOUNT}:user/*${{aws:username}}",
-            "Condition": {"StringLike": {"s3:prefix": ["home/*", "reports/*"]}}}
+            "Condition": {"StringLike": {"s3:prefix": ["home/*", "reports/*", f"p{n}/*"]}}}
 
 
 @_maker
 def _queues(rng: random.Random, n: int) -> dict[str, Any]:
     return {"Effect": "Allow", "NotAction": ["sqs:Delete*", "sqs:Purge*"],
             "Resource": f"arn:aws:sqs:*:{ACCOUNT}:queue-*",
-            "Condition": {"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}
+            "Condition": {"NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24",
+                                                            f"198.51.100.{n}"]}}}
 
 
 @_maker
@@ -305,7 +309,8 @@ def _logs(rng: random.Random, n: int) -> dict[str, Any]:
     return {"Effect": "Allow", "Action": ["logs:Create*", "logs:Put*", "kms:Decrypt"],
             "Resource": [f"arn:aws:logs:*:{ACCOUNT}:log-group:/app/*",
                          f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*"],
-            "Condition": {"ForAnyValue:StringLike": {"aws:RequestedRegion": ["us-*", "eu-*"]}}}
+            "Condition": {"ForAnyValue:StringLike": {
+                "aws:RequestedRegion": ["us-*", "eu-*", f"me-{n}-*"]}}}
 
 
 def _policy_document(rng: random.Random, index: int) -> str:

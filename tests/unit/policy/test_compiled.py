@@ -8,7 +8,14 @@ from typing import Any, NoReturn
 
 import pytest
 
-from domain.policy import PolicyKind, PrincipalPolicies, compile_policy, evaluate, parse_policy
+from domain.policy import (
+    PolicyKind,
+    Principal,
+    PrincipalPolicies,
+    compile_policy,
+    evaluate,
+    parse_policy,
+)
 from domain.policy.compiled import compiled_body_count
 
 from .builders import allow, compiled, deny, document, request
@@ -83,3 +90,23 @@ def test_rich_policy_decisions() -> None:
         **context, "aws:TokenIssueTime": "2025-06-01",
         "aws:SourceArn": "arn:aws:sns:us-east-1:1:AIDAALICE0000000000"}), principal)
     assert "ExplicitDeny" == deleted.effect
+
+
+def test_remembered_condition_outcomes_follow_the_values() -> None:
+    """A shared condition answers each request by its own values, in any order."""
+    principal = PrincipalPolicies(identity=(compiled(allow("s3:GetObject", Condition={
+        "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})),))
+    answers = [evaluate(request(context={"aws:SourceIp": ip}), principal).allowed
+               for ip in ("10.0.0.1", "192.0.2.1", "10.0.0.1", "192.0.2.1")]
+    assert [True, False, True, False] == answers
+
+
+def test_conditions_with_variables_are_not_remembered_across_callers() -> None:
+    """Equal request values give different answers when a policy variable differs."""
+    bob = Principal.user("111122223333", "bob", "AIDABOB")
+    principal = PrincipalPolicies(identity=(compiled(allow("s3:GetObject", Condition={
+        "StringEquals": {"s3:prefix": "${aws:username}"}})),))
+    same_value = {"s3:prefix": "alice"}
+    assert evaluate(request(context=same_value), principal).allowed
+    assert not evaluate(request(context=same_value, principal=bob), principal).allowed
+    assert evaluate(request(context=same_value), principal).allowed

@@ -312,3 +312,21 @@ def test_access_denied_messages() -> None:
         put, denied).access_denied_message()
     assert "explicitDeny" == evaluate(put, denied).effect.eval_decision
     assert "implicitDeny" == evaluate(put).effect.eval_decision
+
+
+def test_decision_as_authorization_message() -> None:
+    """`as_dict` carries what AWS's decoded authorization message does."""
+    decision = evaluate(request("s3:PutObject", context={"aws:SourceIp": "10.0.0.1"}),
+                        identity({"Sid": "NoPut", **deny("s3:PutObject")}, policy_id="ANPAX"))
+    message = decision.as_dict()
+    assert (False, True, "explicitDeny", "ExplicitDeny") == (
+        message["allowed"], message["explicitDeny"], message["evalDecision"],
+        message["decidingStep"])
+    assert [{"statementId": "NoPut", "statementIndex": 0, "effect": "Deny",
+             "sourcePolicyId": "ANPAX", "sourcePolicyType": "IdentityPolicy"}] == message[
+        "matchedStatements"]["items"]
+    context = message["context"]
+    assert (ALICE.arn, "s3:PutObject", BUCKET) == (
+        context["principal"]["arn"], context["action"], context["resource"])
+    assert {"key": "aws:sourceip", "values": {"items": [{"value": "10.0.0.1"}]}} in context[
+        "conditions"]["items"]
