@@ -16,24 +16,30 @@ Parse once, compile once (cached by digest), evaluate many times::
 
 Public API:
 
-* `parse_policy(text: str | Mapping, kind: PolicyKind) -> PolicyDocument` — validation with
-  AWS's messages; size limits per `PolicyKind` (whitespace not counted).
-* `policy_size(text: str) -> int` — what the quotas count.
+* `parse_policy(text: str | Mapping[str, Any], kind: PolicyKind) -> PolicyDocument` —
+  validation with AWS's messages (`MalformedPolicyDocument`, 400); size quota per `PolicyKind`,
+  whitespace not counted (`PolicyLimitExceeded`, code `LimitExceeded`, 409).
+  `policy_size(text) -> int` is what the quotas count.
 * `compile_policy(document: PolicyDocument, policy_id: str) -> CompiledPolicy` — matchers and
-  condition tests prepared ahead; bodies cached by `document.digest`.
+  condition tests prepared once; documents with the same `digest` share one compiled body.
 * `evaluate(request: RequestContext, principal: PrincipalPolicies = NO_POLICIES,
   resource_policy: CompiledPolicy | None = None) -> Decision` — AWS's evaluation order
-  (see `domain.policy.evaluator`).
+  (`domain.policy.evaluator`). `PrincipalPolicies(identity=(…), boundary=None, session=None)`
+  holds the caller's compiled policies; build one per principal and reuse it.
 * `evaluate_trust(request, trust_policy, caller_policies=NO_POLICIES, *, tagging=False)
-  -> Decision` — `sts:AssumeRole*` (+ `sts:TagSession`) against a role's trust policy;
-  `web_identity_keys(host, claims)` and `session_tag_keys(tags)` build its condition keys.
-* `Principal.root/user/assumed_role/federated_user/web_identity/service/anonymous(...)` —
-  the caller; `RequestContext(action, resource, principal, now, context={}, resource_account=None)`.
-* `Decision`: `effect` (`Allow`/`ExplicitDeny`/`ImplicitDeny`), `step` (which evaluation step
-  decided), `matched` (`MatchedStatement`: policy id, source, statement index, Sid, effect),
-  `explain()`, `access_denied_message()`.
-* Errors: `MalformedPolicyDocument` (400) and `PolicyLimitExceeded` (`LimitExceeded`, 409),
-  both `domain.errors.DomainError`s.
+  -> Decision` — `sts:AssumeRole*` (and `sts:TagSession` with `tagging`) against a role's trust
+  policy; `web_identity_keys(host, claims)` and `session_tag_keys(tags)` build its keys.
+* `Principal.root(account)`, `.user(account, name, user_id, path=, tags=)`,
+  `.assumed_role(account, role, session, role_id, path=, tags=)`, `.federated_user(account,
+  name)`, `.web_identity(provider)`, `.service(name)`, `.anonymous()` — the caller.
+* `RequestContext(action=, resource=, principal=, now=, context=None, resource_account=None)`
+  — one request; `lookup(key)`, `value_of(key)`, `with_action(action)`.
+* `Decision` — `effect` (`Allow` / `ExplicitDeny` / `ImplicitDeny`, `.eval_decision` in
+  SimulatePrincipalPolicy's spelling), `step` (the evaluation `Step` that decided), `matched`
+  (`MatchedStatement`: policy id, `PolicySource`, statement index, Sid, effect), `allowed`,
+  `explain()`, `access_denied_message()`, `as_dict()` (the decoded authorization message).
+
+Nothing here does I/O or reads a clock: the time is `RequestContext.now`.
 """
 
 from domain.policy.compiled import CompiledPolicy, compile_policy

@@ -41,10 +41,9 @@ def arn_regex(pattern: str) -> str:
     return ":".join(head)
 
 
-def compile_alternatives(regexes: Iterable[str], *, ignore_case: bool = False) -> re.Pattern[str]:
+def compile_alternatives(regexes: Iterable[str]) -> re.Pattern[str]:
     """One compiled pattern matching any of `regexes` in full."""
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile("|".join(f"(?:{regex})" for regex in regexes), flags)
+    return re.compile("|".join(f"(?:{regex})" for regex in regexes), re.DOTALL)
 
 
 def split_arn_template(parts: tuple[Part, ...]) -> list[tuple[Part, ...]]:
