@@ -18,27 +18,60 @@ from domain.policy.variables import Literal, Part, Values, Variable, has_variabl
 _MEMO_LIMIT = 4_096
 
 
-def glob_regex(pattern: str, *, star: str = ".*") -> str:
-    """The regular expression for a glob, `*` becoming `star` and `?` one such character."""
-    one = star.removesuffix("*")
-    pieces: list[str] = []
-    for char in pattern:
-        if char == "*":
-            pieces.append(star)
-        elif char == "?":
-            pieces.append(one)
-        else:
-            pieces.append(re.escape(char))
-    return "".join(pieces)
+def glob_regex(pattern: str, *, head: bool = False) -> str:
+    """The regular expression for a glob; in an ARN's `head` segments wildcards stop at `:`."""
+    return _blocks_regex(_atoms((pattern,), head=head, variables=[]), head=head)
 
 
 def arn_regex(pattern: str) -> str:
     """The regular expression for an ARN pattern, segment by segment."""
-    parts = pattern.split(":", 5)
-    head = [glob_regex(part, star="[^:]*") for part in parts[:5]]
-    if len(parts) == 6:
-        head.append(glob_regex(parts[5]))
-    return ":".join(head)
+    return _segments_regex([(part,) for part in pattern.split(":", 5)], variables=[])
+
+
+def _atoms(parts: Iterable[Part], *, head: bool, variables: list[Variable]) -> list[str | None]:
+    """One regex atom per character (None for `*`); a variable is a backreference atom."""
+    one = "[^:]" if head else "."
+    atoms: list[str | None] = []
+    for part in parts:
+        if isinstance(part, str):
+            atoms.extend(None if c == "*" else one if c == "?" else re.escape(c) for c in part)
+        elif isinstance(part, Literal):
+            atoms.extend(re.escape(c) for c in part.text)
+        else:
+            if part not in variables:
+                variables.append(part)
+            atoms.append(f"(?P=v{variables.index(part)})")
+    return atoms
+
+
+def _blocks_regex(atoms: list[str | None], *, head: bool) -> str:
+    """Atoms to a regex that cannot backtrack catastrophically.
+
+    Between two `*`s lies a block of fixed text; matching each block at its leftmost place is
+    always right for globs, so each is an atomic group (`(?>.*?block)`) and a pattern like
+    `*a*a*a*a*b` runs in linear time instead of exploding on a long resource.
+    """
+    blocks = [""]
+    for atom in atoms:
+        if atom is None:
+            blocks.append("")
+        else:
+            blocks[-1] += atom
+    if len(blocks) == 1:
+        return blocks[0]
+    any_run = "[^:]" if head else "."
+    middle = "".join(f"(?>{any_run}*?{block})" for block in blocks[1:-1] if block)
+    return f"{blocks[0]}{middle}{any_run}*{blocks[-1]}"
+
+
+def _segments_regex(segments: list[tuple[Part, ...]], *, variables: list[Variable]) -> str:
+    """An ARN's six parts; each head part is atomic, since it must end at the next colon."""
+    pieces = []
+    for number, segment in enumerate(segments):
+        head = number < 5
+        regex = _blocks_regex(_atoms(segment, head=head, variables=variables), head=head)
+        pieces.append(f"(?>{regex})" if head and len(segments) == 6 else regex)
+    return ":".join(pieces)
 
 
 def compile_alternatives(regexes: Iterable[str]) -> re.Pattern[str]:
@@ -73,29 +106,17 @@ class TemplateMatcher:
 
     def __init__(self, segments: list[tuple[Part, ...]], *, arn: bool) -> None:
         variables: list[Variable] = []
-        head: set[int] = set()
-        body: list[str] = []
-        for number, segment in enumerate(segments):
-            in_head = arn and number < 5
-            star = "[^:]*" if in_head else ".*"
-            for part in segment:
-                if isinstance(part, str):
-                    body.append(glob_regex(part, star=star))
-                elif isinstance(part, Literal):
-                    body.append(re.escape(part.text))
-                else:
-                    if part not in variables:
-                        variables.append(part)
-                    index = variables.index(part)
-                    body.append(f"(?P=v{index})")
-                    if in_head:
-                        head.add(index)
-            if number < len(segments) - 1:
-                body.append(":")
+        if arn:
+            body = _segments_regex(segments, variables=variables)
+        else:
+            body = _blocks_regex(_atoms(segments[0], head=False, variables=variables),
+                                 head=False)
         prefix = "".join(f"(?P<v{index}>[^\\x00]*)\\x00" for index in range(len(variables)))
-        self._regex = re.compile(prefix + "".join(body), re.DOTALL)
+        self._regex = re.compile(prefix + body, re.DOTALL)
         self._variables = tuple(variables)
-        self._head_variables = frozenset(head)
+        self._head_variables = frozenset(
+            index for index, variable in enumerate(variables)
+            if arn and any(variable in segment for segment in segments[:5]))
 
     def matches(self, text: str, values: Values) -> bool:
         """True if `text` matches with the request's values substituted (literally)."""

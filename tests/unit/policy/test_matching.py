@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.policy import PrincipalPolicies, evaluate
-from domain.policy.matching import ActionMatcher, ArnMatcher
+from domain.policy.conditions import CompiledCondition
+from domain.policy.document import ConditionClause
+from domain.policy.matching import ActionMatcher, ArnMatcher, glob_regex
 from domain.policy.variables import parse_template
 
+from . import reference
 from .builders import allow, compiled, request
 
 ACTIONS = [
@@ -99,3 +106,39 @@ def test_resource_list_matches_any_element() -> None:
         allow("s3:GetObject", ["arn:aws:s3:::a/*", "arn:aws:s3:::b/*"])),))
     assert evaluate(request(resource="arn:aws:s3:::b/k"), principal).allowed
     assert not evaluate(request(resource="arn:aws:s3:::c/k"), principal).allowed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("ab*?", max_size=8), st.text("ab", max_size=10))
+def test_glob_regex_agrees_with_naive_matching(pattern: str, text: str) -> None:
+    """The linear-time glob regex decides exactly as naive recursive matching."""
+    expected = reference.glob(pattern, text)
+    assert expected is (re.fullmatch(glob_regex(pattern), text, re.DOTALL) is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("ab*?", max_size=3), min_size=6, max_size=6),
+       st.lists(st.text("ab:/", max_size=4), min_size=6, max_size=6))
+def test_arn_regex_agrees_with_segment_matching(pattern: list[str], arn: list[str]) -> None:
+    """ARN regexes agree with matching each colon-separated part on its own."""
+    pattern_text, arn_text = ":".join(pattern), ":".join(arn)
+    expected = reference.arn_match(pattern_text, arn_text, "")
+    matcher = ArnMatcher([parse_template(pattern_text, enabled=False)])
+    assert expected is matcher.matches(arn_text, request())
+
+
+@pytest.mark.timeout(10)
+def test_many_wildcards_cannot_stall_matching() -> None:
+    """A pattern like `a*a*a*…c` against a long resource answers at once (no ReDoS)."""
+    stars = "a*" * 15
+    arns = ArnMatcher([parse_template(f"arn:aws:s3:::{stars}c", enabled=True),
+                       parse_template(f"arn:aws:s3:::${{aws:username}}/{stars}c", enabled=True)])
+    like = CompiledCondition(ConditionClause(operator="StringLike", key="s3:prefix",
+                                             values=(f"{stars}c", f"${{aws:username}}{stars}c")),
+                             variables=True)
+    long_text = "a" * 5_000
+    assert not arns.matches(f"arn:aws:s3:::{long_text}", request())
+    assert not arns.matches(f"arn:aws:s3:::alice/{long_text}", request())
+    assert arns.matches(f"arn:aws:s3:::alice/{long_text}c", request())
+    assert not like.test(request(context={"s3:prefix": long_text}))
+    assert like.test(request(context={"s3:prefix": f"alice{long_text}c"}))
