@@ -60,6 +60,13 @@ class CompiledStatement:
                 PrincipalMatch.NONE
         return strength
 
+    def resource_verdict(self, resource: str) -> bool | None:
+        """Whether the Resource/NotResource element admits `resource`; None if variables decide."""
+        if self.resources is None:
+            return True
+        static = self.resources.static_match(resource)
+        return None if static is None else static is not self.not_resource
+
     def applies(self, request: RequestContext) -> bool:
         """True if resource and conditions hold (the action was checked by the caller)."""
         resources = self.resources

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from domain.policy.context import TIME_KEYS, RequestContext
 from domain.policy.document import ConditionClause
 from domain.policy.grammar import decode_base64, parse_network, parse_number
-from domain.policy.matching import ArnMatcher, TemplateMatcher, compile_alternatives, glob_regex
+from domain.policy.matching import ArnMatcher, compile_alternatives, glob_regex, template_matcher
 from domain.policy.operators import Family, Operator, SetQualifier, parse_operator
 from domain.policy.timeparse import parse_instant
 from domain.policy.variables import has_variables, parse_template, resolve_text
@@ -134,7 +134,7 @@ def _string(comparison: str, values: tuple[str, ...], *, variables: bool) -> One
         exact = frozenset(v for v in plain if "*" not in v and "?" not in v)
         wild = [glob_regex(v) for v in plain if v not in exact]
         regex = compile_alternatives(wild) if wild else None
-        matchers = tuple(TemplateMatcher([template], arn=False) for template in dynamic)
+        matchers = tuple(template_matcher([template], arn=False) for template in dynamic)
 
         def like(value: str, request: RequestContext) -> bool:
             if value in exact or (regex is not None and regex.fullmatch(value)):

@@ -27,9 +27,10 @@ from domain.policy.principals import PrincipalMatch
 
 _ALLOW = 1
 _DENY = 2
-_ACTION_MEMO_LIMIT = 4_096
+_MEMO_LIMIT = 4_096
 
-_Entry = tuple[CompiledStatement, MatchedStatement]
+# a statement, its explanation entry, and whether its resource element still needs testing
+_Entry = tuple[CompiledStatement, MatchedStatement, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,21 +44,28 @@ class PrincipalPolicies:
     identity: tuple[CompiledPolicy, ...] = ()
     boundary: CompiledPolicy | None = None
     session: tuple[CompiledPolicy, ...] | None = None
-    # identity statements covering each action, across all identity policies; build one
-    # PrincipalPolicies per principal and reuse it to keep this warm
-    _by_action: dict[str, tuple[_Entry, ...]] = field(
+    # The identity statements that may apply to an (action, resource) pair, across all identity
+    # policies. A principal asks for the same pairs over and over, so this memo skips most
+    # statements outright; build one PrincipalPolicies per principal and reuse it.
+    _relevant: dict[tuple[str, str], tuple[_Entry, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False)
 
-    def identity_statements(self, action_key: str) -> tuple[_Entry, ...]:
-        """The identity statements whose Action/NotAction covers `action_key`, with labels."""
-        found = self._by_action.get(action_key)
+    def identity_statements(self, action_key: str, resource: str) -> tuple[_Entry, ...]:
+        """Identity statements covering the action whose resource element may admit `resource`."""
+        key = (action_key, resource)
+        found = self._relevant.get(key)
         if found is None:
-            found = tuple(
-                (statement, policy.labels(PolicySource.IDENTITY)[statement.index])
-                for policy in self.identity for statement in policy.body.for_action(action_key))
-            if len(self._by_action) >= _ACTION_MEMO_LIMIT:
-                self._by_action.clear()
-            self._by_action[action_key] = found
+            entries: list[_Entry] = []
+            for policy in self.identity:
+                labels = policy.labels(PolicySource.IDENTITY)
+                for statement in policy.body.for_action(action_key):
+                    verdict = statement.resource_verdict(resource)
+                    if verdict is not False:
+                        entries.append((statement, labels[statement.index], verdict is None))
+            found = tuple(entries)
+            if len(self._relevant) >= _MEMO_LIMIT:
+                self._relevant.clear()
+            self._relevant[key] = found
         return found
 
 
@@ -75,10 +83,10 @@ def evaluate(request: RequestContext, principal: PrincipalPolicies = NO_POLICIES
     bits = _Bits()
     resource = request.resource
     # `CompiledStatement.applies`, inlined: this loop is the hot path of every decision
-    for statement, label in principal.identity_statements(request.action_key):
-        resources = statement.resources
-        if resources is not None and (
-                resources.matches(resource, request) is statement.not_resource):
+    for statement, label, check_resource in principal.identity_statements(request.action_key,
+                                                                          resource):
+        if check_resource and statement.resources.matches(  # type: ignore[union-attr]
+                resource, request) is statement.not_resource:
             continue
         if statement.conditions and not conditions_hold(statement.conditions, request):
             continue

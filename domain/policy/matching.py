@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from domain.policy.context import RequestContext
 from domain.policy.variables import Literal, Part, Values, Variable, has_variables
 
 # Results of the variable-free patterns are remembered per ARN: services see few resources
 # often, so a dictionary lookup replaces most regex runs.
 _MEMO_LIMIT = 4_096
+_INTERN_LIMIT = 20_000
 
 
 def glob_regex(pattern: str, *, head: bool = False) -> str:
@@ -93,6 +95,23 @@ def split_arn_template(parts: tuple[Part, ...]) -> list[tuple[Part, ...]]:
     return [tuple(segment) for segment in segments]
 
 
+def _literal_prefix(segments: list[tuple[Part, ...]]) -> str:
+    """The policy text every match starts with (up to the first wildcard or variable)."""
+    prefix: list[str] = []
+    for number, segment in enumerate(segments):
+        if number:
+            prefix.append(":")
+        for part in segment:
+            if not isinstance(part, str):
+                return "".join(prefix)
+            wild = [index for index, char in enumerate(part) if char in "*?"]
+            if wild:
+                prefix.append(part[:wild[0]])
+                return "".join(prefix)
+            prefix.append(part)
+    return "".join(prefix)
+
+
 class TemplateMatcher:
     """A wildcard pattern holding policy variables, compiled once.
 
@@ -102,7 +121,7 @@ class TemplateMatcher:
     is compiled per request.
     """
 
-    __slots__ = ("_head_variables", "_regex", "_variables")
+    __slots__ = ("_head_variables", "_prefix", "_regex", "_variables")
 
     def __init__(self, segments: list[tuple[Part, ...]], *, arn: bool) -> None:
         variables: list[Variable] = []
@@ -117,9 +136,23 @@ class TemplateMatcher:
         self._head_variables = frozenset(
             index for index, variable in enumerate(variables)
             if arn and any(variable in segment for segment in segments[:5]))
+        self._prefix = _literal_prefix(segments)
 
-    def matches(self, text: str, values: Values) -> bool:
-        """True if `text` matches with the request's values substituted (literally)."""
+    def matches(self, text: str, request: RequestContext) -> bool:
+        """True if `text` matches with the request's values substituted (literally).
+
+        The answer is remembered for the request: matchers are shared by every statement
+        holding the same pattern, so a pattern repeated across policies is tested once.
+        """
+        if not text.startswith(self._prefix):
+            return False
+        key = (self, text)
+        known = request.outcomes.get(key)
+        if known is None:
+            known = request.outcomes[key] = self._matches(text, request)
+        return known
+
+    def _matches(self, text: str, values: Values) -> bool:
         subject: list[str] = []
         for index, variable in enumerate(self._variables):
             value = values.value_of(variable.key)
@@ -131,6 +164,20 @@ class TemplateMatcher:
             subject.append(value)
         subject.append(text)
         return self._regex.fullmatch("\x00".join(subject)) is not None
+
+
+_TEMPLATES: dict[tuple[tuple[tuple[Part, ...], ...], bool], TemplateMatcher] = {}
+
+
+def template_matcher(segments: list[tuple[Part, ...]], *, arn: bool) -> TemplateMatcher:
+    """The shared matcher for a templated pattern (see `TemplateMatcher.matches`)."""
+    key = (tuple(segments), arn)
+    found = _TEMPLATES.get(key)
+    if found is None:
+        if len(_TEMPLATES) >= _INTERN_LIMIT:
+            _TEMPLATES.clear()
+        found = _TEMPLATES[key] = TemplateMatcher(segments, arn=arn)
+    return found
 
 
 class ActionMatcher:
@@ -164,7 +211,7 @@ class ArnMatcher:
         self._any = False
         for parts in templates:
             if has_variables(parts):
-                templated.append(TemplateMatcher(split_arn_template(parts), arn=True))
+                templated.append(template_matcher(split_arn_template(parts), arn=True))
                 continue
             text = "".join(str(part) for part in parts)
             if text == "*":
@@ -183,10 +230,22 @@ class ArnMatcher:
         """True if one of the patterns is `*`."""
         return self._any
 
-    def matches(self, arn: str, values: Values) -> bool:
+    def static_match(self, arn: str) -> bool | None:
+        """True/False when the variable-free patterns decide alone, None if variables must."""
+        if self._any or self._matches_static(arn):
+            return True
+        return None if self._templates else False
+
+    def matches(self, arn: str, request: RequestContext) -> bool:
         """True if `arn` matches one of the patterns."""
         if self._any:
             return True
+        static = self._matches_static(arn)
+        if static or not self._templates:
+            return static
+        return any(template.matches(arn, request) for template in self._templates)
+
+    def _matches_static(self, arn: str) -> bool:
         known = self._memo.get(arn)
         if known is None:
             known = arn in self._exact or (
@@ -194,6 +253,4 @@ class ArnMatcher:
             if len(self._memo) >= _MEMO_LIMIT:
                 self._memo.clear()
             self._memo[arn] = known
-        if known or not self._templates:
-            return known
-        return any(template.matches(arn, values) for template in self._templates)
+        return known

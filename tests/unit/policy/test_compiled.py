@@ -18,7 +18,7 @@ from domain.policy import (
 )
 from domain.policy.compiled import compiled_body_count
 
-from .builders import allow, compiled, deny, document, request
+from .builders import ALICE, allow, compiled, deny, document, request
 
 RICH = [
     allow(["s3:Get*", "s3:List?ucket"], ["arn:aws:s3:::b/${aws:username}/*", "arn:aws:s3:::c/*"],
@@ -110,3 +110,16 @@ def test_conditions_with_variables_are_not_remembered_across_callers() -> None:
     assert evaluate(request(context=same_value), principal).allowed
     assert not evaluate(request(context=same_value, principal=bob), principal).allowed
     assert evaluate(request(context=same_value), principal).allowed
+
+
+def test_remembered_statement_selection_still_substitutes_variables() -> None:
+    """One principal's statement memo per (action, resource) keeps variables per request."""
+    bob = Principal.user("111122223333", "bob", "AIDABOB")
+    principal = PrincipalPolicies(identity=(compiled(
+        allow("s3:GetObject", "arn:aws:s3:::home/${aws:username}/*"),
+        {"Effect": "Allow", "Action": "s3:PutObject",
+         "NotResource": "arn:aws:s3:::home/${aws:username}/*"}),))
+    alices = "arn:aws:s3:::home/alice/k"
+    decisions = [evaluate(request(action, alices, principal=who), principal).allowed
+                 for action in ("s3:GetObject", "s3:PutObject") for who in (ALICE, bob, ALICE)]
+    assert [True, False, True, False, True, False] == decisions
