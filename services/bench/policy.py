@@ -92,7 +92,8 @@ def main(decisions: int) -> None:
     requests = [_request_args(rng) for _ in range(decisions)]
     moto_count = min(decisions, MOTO_MAX_DECISIONS)
 
-    with Progress(console=console, transient=True) as progress:
+    # refreshed by hand between timed calls: an auto-refresh thread would contend for the GIL
+    with Progress(console=console, transient=True, auto_refresh=False) as progress:
         ours = _time_ours(progress, "iamlog, full policies", requests, full)
         ours_subset = _time_ours(progress, "iamlog, moto's subset", requests[:moto_count], subset)
         moto, agreement = _time_moto(progress, requests[:moto_count], subset_documents, subset)
@@ -129,8 +130,8 @@ def _time_ours(progress: Progress, label: str, requests: Sequence[dict[str, Any]
         evaluate(request, principal)
         samples.append(clock() - start)
         if done % 1_000 == 0:
-            progress.update(task, completed=done)
-    progress.update(task, completed=len(requests))
+            progress.update(task, completed=done, refresh=True)
+    progress.update(task, completed=len(requests), refresh=True)
     return _figures(samples)
 
 
@@ -160,8 +161,8 @@ def _time_moto(progress: Progress, requests: Sequence[dict[str, Any]], documents
         samples.append(clock() - start)
         agree += moto_allowed == evaluate(RequestContext(**args), subset).allowed
         if done % 500 == 0:
-            progress.update(task, completed=done)
-    progress.update(task, completed=len(requests))
+            progress.update(task, completed=done, refresh=True)
+    progress.update(task, completed=len(requests), refresh=True)
     return _figures(samples), agree / len(requests)
 
 
