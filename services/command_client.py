@@ -59,7 +59,7 @@ class CommandClient:
             bootstrap_servers=self._settings.kafka_bootstrap_servers,
             enable_auto_commit=False,
             isolation_level="read_committed",
-            fetch_max_wait_ms=20,
+            fetch_max_wait_ms=10,
         )
         await consumer.start()
         tps = await partitions_of(consumer, self._topics.replies)

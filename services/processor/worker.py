@@ -1,9 +1,10 @@
 """The processor: sole writer of the accounts in the command partitions it owns (ARCHITECTURE §2).
 
 For each owned partition p it keeps one transactional producer (`<prefix>-processor-<p>`; its
-start fences any previous owner) and the in-memory state of p's accounts, restored from
-`<prefix>.events` partition p on assignment. Each batch of commands from p is decided and its
-events, replies and consumed offsets are written in one Kafka transaction.
+start fences any previous owner), the in-memory state of p's accounts (restored from
+`<prefix>.events` partition p on assignment) and a pipeline task. The consumer loop only hands
+records to the pipelines; each pipeline decides whatever has queued up and writes its events,
+replies and consumed offsets in one Kafka transaction — partitions never wait for each other.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import aiokafka.producer.sender
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord
@@ -29,11 +31,25 @@ from services.settings import Settings
 
 log = structlog.get_logger("iamlog.processor")
 
+# After a commit the coordinator answers CONCURRENT_TRANSACTIONS until its markers are written
+# (about a millisecond on one node); aiokafka then waits this long before retrying. Its 20 ms
+# default would dominate a command's latency.
+aiokafka.producer.sender.BACKOFF_OVERRIDE = 0.002
+_MAX_BATCH = 2000
+_PAUSE_AT = 10_000  # queued records per partition before the consumer pauses it
+
 
 @dataclass(slots=True)
-class _Owned:
-    producer: AIOKafkaProducer
-    state: PartitionState
+class _Pipeline:
+    """One owned partition: its queue from the moment of assignment; once restored, its
+    producer, its state and the task draining the queue."""
+
+    tp: TopicPartition
+    queue: asyncio.Queue[ConsumerRecord] = field(default_factory=asyncio.Queue)
+    producer: AIOKafkaProducer | None = None
+    state: PartitionState | None = None
+    task: asyncio.Task[None] | None = None
+    busy: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class Processor:
@@ -47,15 +63,14 @@ class Processor:
         self._master_key_version = master_key_version
         self._clock = clock
         self._ids = ids
-        self._owned: dict[int, _Owned] = {}
-        self._lock = asyncio.Lock()
+        self._pipelines: dict[int, _Pipeline] = {}
         self._consumer: AIOKafkaConsumer | None = None
         self.ready = asyncio.Event()
 
     @property
     def partitions(self) -> set[int]:
         """Command partitions this processor currently owns and has restored."""
-        return set(self._owned)
+        return set(self._pipelines)
 
     async def run(self) -> None:
         """Process commands until cancelled."""
@@ -65,50 +80,63 @@ class Processor:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
-            max_poll_records=1000,
-            fetch_max_wait_ms=50,
+            max_poll_records=_MAX_BATCH,
+            fetch_max_wait_ms=10,
         )
         self._consumer = consumer
         consumer.subscribe([self._topics.commands], listener=_Listener(self))
         await consumer.start()
         try:
             while True:
-                batches = await consumer.getmany(timeout_ms=200, max_records=2000)
-                if not batches:
-                    continue
-                async with self._lock:
-                    await asyncio.gather(*(
-                        self._process(tp, records) for tp, records in batches.items()
-                    ))
+                batches = await consumer.getmany(timeout_ms=200, max_records=_MAX_BATCH)
+                for tp, records in batches.items():
+                    pipeline = self._pipelines.get(tp.partition)
+                    if pipeline is None:
+                        continue  # revoked meanwhile: the new owner reads them again
+                    for record in records:
+                        pipeline.queue.put_nowait(record)
+                    if pipeline.queue.qsize() >= _PAUSE_AT:
+                        consumer.pause(tp)
         finally:
-            async with self._lock:
-                for partition in list(self._owned):
-                    await self._release(partition)
+            for partition in list(self._pipelines):
+                await self._release(partition)
             await consumer.stop()
 
-    async def _process(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
-        owned = self._owned.get(tp.partition)
-        if owned is None or not records:
-            return
+    async def _drain(self, pipeline: _Pipeline) -> None:
+        """Decide and commit whatever is queued for one partition, batch after batch."""
+        while True:
+            records = [await pipeline.queue.get()]
+            while len(records) < _MAX_BATCH and not pipeline.queue.empty():
+                records.append(pipeline.queue.get_nowait())
+            if self._consumer is not None and pipeline.tp in self._consumer.paused():
+                self._consumer.resume(pipeline.tp)
+            async with pipeline.busy:
+                committed = await self._commit(pipeline, records)
+            if not committed:
+                await self._reset(pipeline.tp, records[0].offset)
+                return
+
+    async def _commit(self, pipeline: _Pipeline, records: list[ConsumerRecord]) -> bool:
+        assert pipeline.producer is not None and pipeline.state is not None
         ctx = Context(now=self._clock.now(), ids=self._ids,
                       master_key_version=self._master_key_version)
-        outcomes = [self._handle(owned.state, record, ctx) for record in records]
+        outcomes = [self._handle(pipeline.state, record, ctx) for record in records]
         started = time.perf_counter()
         try:
-            async with owned.producer.transaction():
+            async with pipeline.producer.transaction():
                 for outcome in outcomes:
-                    await self._send(owned.producer, tp.partition, outcome)
-                await owned.producer.send_offsets_to_transaction(
-                    {tp: records[-1].offset + 1}, self._group
+                    await self._send(pipeline.producer, pipeline.tp.partition, outcome)
+                await pipeline.producer.send_offsets_to_transaction(
+                    {pipeline.tp: records[-1].offset + 1}, self._group
                 )
         except Exception as exc:  # noqa: BLE001 - any failure: reset the partition from the log
-            log.warning("transaction failed; restoring partition", partition=tp.partition,
-                        error=type(exc).__name__)
-            await self._reset(tp, records[0].offset)
-            return
+            log.warning("transaction failed; restoring partition",
+                        partition=pipeline.tp.partition, error=type(exc).__name__)
+            return False
         metrics.TRANSACTION_SECONDS.observe(time.perf_counter() - started)
         for outcome in outcomes:
             metrics.COMMANDS_PROCESSED.labels("ok" if outcome.reply.ok else "refused").inc()
+        return True
 
     @staticmethod
     def _handle(state: PartitionState, record: ConsumerRecord, ctx: Context) -> Outcome:
@@ -127,56 +155,84 @@ class Processor:
                             key=reply.account_id.encode(), partition=partition)
 
     async def _reset(self, tp: TopicPartition, offset: int) -> None:
-        """After a failed transaction: fence, restore from the log, re-read the commands."""
-        await self._release(tp.partition)
-        with contextlib.suppress(Exception):
-            await self._acquire(tp.partition)
-        if self._consumer is not None:
-            self._consumer.seek(tp, offset)
+        """After a failed transaction: fence, restore from the log, re-read the commands.
 
-    async def _acquire(self, partition: int) -> None:
+        The state may hold decisions whose transaction aborted, and records after the failed
+        batch may be queued; both are dropped and read again from the committed offset.
+        """
+        await self._release(tp.partition, cancel_task=False)
+        if self._consumer is None or tp not in self._consumer.assignment():
+            return
+        pipeline = self._pipelines[tp.partition] = _Pipeline(tp)
+        self._consumer.seek(tp, offset)
+        self._consumer.resume(tp)
+        while self._pipelines.get(tp.partition) is pipeline:
+            try:
+                await self._start(pipeline)
+                return
+            except Exception as exc:  # noqa: BLE001 - Kafka may be down: keep trying
+                log.warning("partition restore failed; retrying", partition=tp.partition,
+                            error=type(exc).__name__)
+                await asyncio.sleep(1.0)
+
+    async def _start(self, pipeline: _Pipeline) -> None:
+        """Fence the previous owner, restore the state, then drain what has queued up."""
+        tp = pipeline.tp
         started = time.perf_counter()
         producer = AIOKafkaProducer(
             bootstrap_servers=self._settings.kafka_bootstrap_servers,
-            transactional_id=f"{self._settings.topic_prefix}-processor-{partition}",
+            transactional_id=f"{self._settings.topic_prefix}-processor-{tp.partition}",
             enable_idempotence=True,
             acks="all",
             linger_ms=0,
+            retry_backoff_ms=5,
         )
         # Starting the producer runs InitProducerId: it fences the previous owner of this
         # transactional id and aborts its open transaction before we read the log back.
         await producer.start()
         try:
-            state = await restore(self._settings, self._topics.events, partition)
+            state = await restore(self._settings, self._topics.events, tp.partition)
         except BaseException:
             await producer.stop()
             raise
-        self._owned[partition] = _Owned(producer=producer, state=state)
-        metrics.PARTITIONS_OWNED.set(len(self._owned))
+        if self._pipelines.get(tp.partition) is not pipeline:  # revoked while restoring
+            await producer.stop()
+            return
+        pipeline.producer, pipeline.state = producer, state
+        pipeline.task = asyncio.create_task(self._drain(pipeline), name=f"partition-{tp}")
+        metrics.PARTITIONS_OWNED.set(len(self._pipelines))
         metrics.RESTORE_SECONDS.observe(time.perf_counter() - started)
-        log.info("partition acquired", partition=partition, accounts=len(state.accounts),
+        log.info("partition acquired", partition=tp.partition, accounts=len(state.accounts),
                  seconds=round(time.perf_counter() - started, 3))
 
-    async def _release(self, partition: int) -> None:
-        owned = self._owned.pop(partition, None)
-        metrics.PARTITIONS_OWNED.set(len(self._owned))
-        if owned is not None:
+    async def _release(self, partition: int, *, cancel_task: bool = True) -> None:
+        pipeline = self._pipelines.pop(partition, None)
+        metrics.PARTITIONS_OWNED.set(len(self._pipelines))
+        if pipeline is None:
+            return
+        async with pipeline.busy:  # let the transaction in flight finish
+            if cancel_task and pipeline.task is not None:
+                pipeline.task.cancel()
+        if cancel_task and pipeline.task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await pipeline.task
+        if pipeline.producer is not None:
             with contextlib.suppress(Exception):
-                await owned.producer.stop()
+                await pipeline.producer.stop()
 
     async def on_assigned(self, assigned: set[TopicPartition]) -> None:
         """Take ownership: fence, restore. Commands wait meanwhile (nothing is refused)."""
-        async with self._lock:
-            await asyncio.gather(*(
-                self._acquire(tp.partition) for tp in assigned if tp.partition not in self._owned
-            ))
+        # The queues exist before restoring: records fetched meanwhile wait in them.
+        fresh = [tp for tp in assigned if tp.partition not in self._pipelines]
+        for tp in fresh:
+            self._pipelines[tp.partition] = _Pipeline(tp)
+        await asyncio.gather(*(self._start(self._pipelines[tp.partition]) for tp in fresh))
         self.ready.set()
 
     async def on_revoked(self, revoked: set[TopicPartition]) -> None:
-        """Give up ownership after the batch in flight finishes."""
-        async with self._lock:
-            for tp in revoked:
-                await self._release(tp.partition)
+        """Give up ownership after the transaction in flight finishes."""
+        for tp in revoked:
+            await self._release(tp.partition)
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
