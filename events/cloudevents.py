@@ -75,28 +75,37 @@ def encode(event: Event, meta: EventMeta) -> tuple[bytes, bytes, Headers]:
 
 def decode(headers: Headers | tuple[tuple[str, bytes], ...], value: bytes | None) -> RecordedEvent:
     """Decode one record; raises `MalformedEvent` for anything that is not ours."""
-    # Kafka allows null header values (aiokafka yields None); they count as absent.
-    attrs = {name: raw.decode("utf-8", "replace") for name, raw in headers if raw is not None}
+    # Hot path of the projector and of restores: only the needed headers are decoded, and the
+    # payload is validated straight from JSON unless it needs upcasting.
+    attrs = {name: raw for name, raw in headers if name in _NEEDED and raw is not None}
     try:
-        event_type = attrs["ce_type"]
+        event_type = attrs["ce_type"].decode()
         model = EVENT_MODELS[event_type]
-        version = _schema_version(attrs.get("ce_dataschema"), event_type)
-        data = json.loads(value or b"")
-        if not isinstance(data, dict):
-            raise ValueError("event data is not a JSON object")  # upcasters expect a mapping
-        if version != model.version:
-            data = upcast(event_type, version, model.version, data)
-        event = model.model_validate(data)
+        schema = attrs.get("ce_dataschema")
+        version = _schema_version(schema.decode() if schema else None, event_type)
+        if version == model.version:
+            event = model.model_validate_json(value or b"")
+        else:
+            data = json.loads(value or b"")
+            if not isinstance(data, dict):
+                raise ValueError("event data is not a JSON object")
+            event = model.model_validate(upcast(event_type, version, model.version, data))
+        traceparent = attrs.get("ce_traceparent")
+        command_id = attrs.get("ce_iamlogcommandid")
         meta = EventMeta(
-            id=attrs["ce_id"],
-            time=datetime.fromisoformat(attrs["ce_time"]),
+            id=attrs["ce_id"].decode(),
+            time=datetime.fromisoformat(attrs["ce_time"].decode()),
             sequence=int(attrs["ce_sequence"]),
-            command_id=attrs.get("ce_iamlogcommandid", ""),
-            traceparent=attrs.get("ce_traceparent"),
+            command_id=command_id.decode() if command_id else "",
+            traceparent=traceparent.decode() if traceparent else None,
         )
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, UnicodeDecodeError) as exc:
         raise MalformedEvent(f"undecodable event record: {exc}") from exc
     return RecordedEvent(meta=meta, event=event)
+
+
+_NEEDED = frozenset({"ce_type", "ce_dataschema", "ce_id", "ce_time", "ce_sequence",
+                     "ce_iamlogcommandid", "ce_traceparent"})
 
 
 def _schema_version(schema: str | None, event_type: str) -> int:

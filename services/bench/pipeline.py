@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
@@ -38,6 +38,7 @@ from services.bench.common import percentile, record_result, scratch_database
 from services.command_client import CommandClient
 from services.projector.migrate import LIVE_SCHEMA
 from services.projector.projector import Projector
+from services.projector.rebuild import log_extent
 from services.settings import Settings, get_settings
 
 IN_FLIGHT = 64
@@ -48,8 +49,10 @@ console = Console()
 
 
 def _progress() -> Progress:
+    # Few refreshes: rendering runs in this process and would add to the latencies it measures.
     return Progress("[progress.description]{task.description}", BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                    refresh_per_second=2)
 
 
 def _settings(base: Settings, database_url: str) -> Settings:
@@ -86,7 +89,8 @@ async def _throughput(client: CommandClient, accounts: list[str], total: int,
                 if not reply.ok:
                     raise RuntimeError(f"refused: {reply.error_code} {reply.error_message}")
                 done += 1
-                bar.update(task, completed=done)
+                if done % 100 == 0 or done == total:
+                    bar.update(task, completed=done)
 
         started = time.perf_counter()
         await asyncio.gather(*(sender() for _ in range(IN_FLIGHT)))
@@ -103,7 +107,8 @@ async def _latency(client: CommandClient, accounts: list[str]) -> list[float]:
             started = time.perf_counter()
             await client.send(accounts[n % len(accounts)], CreateUser(user_name=f"l{n}"))
             latencies.append(time.perf_counter() - started)
-            bar.update(task, completed=len(latencies))
+            if len(latencies) % 100 == 0:
+                bar.update(task, completed=len(latencies))
 
         start = time.perf_counter()
         pending = []
@@ -111,6 +116,7 @@ async def _latency(client: CommandClient, accounts: list[str]) -> list[float]:
             await asyncio.sleep(max(0.0, start + n / STEADY_RATE - time.perf_counter()))
             pending.append(asyncio.create_task(one(n)))
         await asyncio.gather(*pending)
+        bar.update(task, completed=len(latencies))
     return sorted(latencies)
 
 
@@ -159,31 +165,37 @@ async def _produce_transactionally(settings: Settings, topic: str,
 
 async def _projector_rate(settings: Settings, total: int) -> float:
     conn = await asyncpg.connect(settings.database_url.get_secret_value())
-    projector = Projector(settings)
     topic = Topics.for_prefix(settings.topic_prefix).events
+    probe = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                             isolation_level="read_committed", enable_auto_commit=False)
+    await probe.start()
     try:
+        _, ends = await log_extent(probe, topic)
+        end = sum(ends.values())
+        projector = Projector(settings)
         with _progress() as bar:
-            task = bar.add_task("projector catch-up", total=total)
+            task = bar.add_task("projector catch-up", total=end)
             started = time.perf_counter()
             running = asyncio.create_task(projector.run())
-            projected = 0
-            while projected < total:
-                await asyncio.sleep(0.1)
+            stored = 0
+            while stored < end:  # the checkpoint is the projector's own word on its progress
+                await asyncio.sleep(0.05)
                 if running.done():
                     running.result()
-                projected = int(await conn.fetchval(
-                    f"SELECT count(*) FROM {LIVE_SCHEMA}.users") or 0) + int(await conn.fetchval(
-                    f"SELECT count(*) FROM {LIVE_SCHEMA}.access_keys") or 0)
-                bar.update(task, completed=projected)
+                stored = int(await conn.fetchval(
+                    f"SELECT coalesce(sum(next_offset), 0) FROM {LIVE_SCHEMA}.checkpoints"
+                    " WHERE topic = $1", topic))
+                bar.update(task, completed=stored)
             elapsed = time.perf_counter() - started
             running.cancel()
             await asyncio.gather(running, return_exceptions=True)
-        stored = await conn.fetchval(
-            f"SELECT sum(next_offset) FROM {LIVE_SCHEMA}.checkpoints WHERE topic = $1", topic)
-        if not stored:
-            raise RuntimeError("projector stored no checkpoint")
+        rows = int(await conn.fetchval(f"SELECT count(*) FROM {LIVE_SCHEMA}.users")) + int(
+            await conn.fetchval(f"SELECT count(*) FROM {LIVE_SCHEMA}.access_keys"))
+        if rows != total:
+            raise RuntimeError(f"projected {rows} rows from {total} events")
         return total / elapsed
     finally:
+        await probe.stop()
         await conn.close()
 
 

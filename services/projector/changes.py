@@ -6,8 +6,10 @@ batch however many events it held (never one round trip per event).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from events.cloudevents import RecordedEvent
 from events.schemas import (
@@ -16,6 +18,7 @@ from events.schemas import (
     AccessKeyEnabled,
     AccessKeyIssued,
     AccountCreated,
+    Event,
     UserCreated,
     UserDeleted,
 )
@@ -74,39 +77,46 @@ class Changes:
         event = recorded.event
         self.events += 1
         self._bump(event.account_id, recorded.meta.sequence)
-        match event:
-            case AccountCreated():
-                account = self.accounts[event.account_id]
-                account.root_arn = f"arn:aws:iam::{event.account_id}:root"
-                account.created_at = event.created_at
-            case UserCreated():
-                key = (event.account_id, event.user_name.lower())
-                self.user_deletes.discard(key)
-                self.user_upserts[key] = UserRow(
-                    event.account_id, key[1], event.user_name, event.user_id, event.path,
-                    event.arn, event.created_at,
-                )
-            case UserDeleted():
-                key = (event.account_id, event.user_name.lower())
-                self.user_upserts.pop(key, None)
-                self.user_deletes.add(key)
-            case AccessKeyIssued():
-                self.key_deletes.discard(event.access_key_id)
-                self.key_upserts[event.access_key_id] = KeyRow(
-                    event.access_key_id, event.account_id, event.user_name, event.owner_arn,
-                    "Active", event.created_at,
-                )
-            case AccessKeyDisabled() | AccessKeyEnabled():
-                status = "Inactive" if isinstance(event, AccessKeyDisabled) else "Active"
-                key_row = self.key_upserts.get(event.access_key_id)
-                if key_row is None:
-                    key_row = KeyRow(event.access_key_id, event.account_id, event.user_name,
-                                     event.owner_arn, status, None)
-                    self.key_upserts[event.access_key_id] = key_row
-                key_row.status = status
-            case AccessKeyDeleted():
-                self.key_upserts.pop(event.access_key_id, None)
-                self.key_deletes.add(event.access_key_id)
+        # A dict lookup by exact type: this runs once per event on the projector's hot path.
+        _HANDLERS[type(event)](self, event)
+
+    def _account_created(self, event: AccountCreated) -> None:
+        account = self.accounts[event.account_id]
+        account.root_arn = f"arn:aws:iam::{event.account_id}:root"
+        account.created_at = event.created_at
+
+    def _user_created(self, event: UserCreated) -> None:
+        key = (event.account_id, event.user_name.lower())
+        self.user_deletes.discard(key)
+        self.user_upserts[key] = UserRow(
+            event.account_id, key[1], event.user_name, event.user_id, event.path,
+            event.arn, event.created_at,
+        )
+
+    def _user_deleted(self, event: UserDeleted) -> None:
+        key = (event.account_id, event.user_name.lower())
+        self.user_upserts.pop(key, None)
+        self.user_deletes.add(key)
+
+    def _key_issued(self, event: AccessKeyIssued) -> None:
+        self.key_deletes.discard(event.access_key_id)
+        self.key_upserts[event.access_key_id] = KeyRow(
+            event.access_key_id, event.account_id, event.user_name, event.owner_arn,
+            "Active", event.created_at,
+        )
+
+    def _key_status(self, event: AccessKeyDisabled | AccessKeyEnabled) -> None:
+        status = "Inactive" if isinstance(event, AccessKeyDisabled) else "Active"
+        key_row = self.key_upserts.get(event.access_key_id)
+        if key_row is None:
+            key_row = KeyRow(event.access_key_id, event.account_id, event.user_name,
+                             event.owner_arn, status, None)
+            self.key_upserts[event.access_key_id] = key_row
+        key_row.status = status
+
+    def _key_deleted(self, event: AccessKeyDeleted) -> None:
+        self.key_upserts.pop(event.access_key_id, None)
+        self.key_deletes.add(event.access_key_id)
 
     def _bump(self, account_id: str, sequence: int) -> None:
         row = self.accounts.get(account_id)
@@ -114,3 +124,14 @@ class Changes:
             self.accounts[account_id] = AccountRow(account_id, None, None, sequence)
         else:
             row.version = max(row.version, sequence)
+
+
+_HANDLERS: dict[type[Event], Callable[[Changes, Any], None]] = {
+    AccountCreated: Changes._account_created,
+    UserCreated: Changes._user_created,
+    UserDeleted: Changes._user_deleted,
+    AccessKeyIssued: Changes._key_issued,
+    AccessKeyDisabled: Changes._key_status,
+    AccessKeyEnabled: Changes._key_status,
+    AccessKeyDeleted: Changes._key_deleted,
+}

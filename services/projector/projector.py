@@ -9,6 +9,7 @@ keeps everything meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import UTC, datetime
 
@@ -36,6 +37,7 @@ class Projector:
         self._schema = schema
         self._conn: asyncpg.Connection | None = None
         self._consumer: AIOKafkaConsumer | None = None
+        self._stored: dict[int, int] = {}  # partition → next offset as last written
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
@@ -57,15 +59,30 @@ class Projector:
         consumer.subscribe([self._topics.events], listener=_Listener(self))
         await deadletters.start()
         await consumer.start()
+        # While Postgres writes batch n, batch n+1 is fetched and decoded: the write is a task
+        # awaited before the next one starts, so writes stay in log order.
+        writing: asyncio.Task[bool] | None = None
         try:
             while True:
                 batches = await consumer.getmany(timeout_ms=200, max_records=5000)
                 records = [record for part in batches.values() for record in part]
-                if records:
-                    batch = decode_batch(records)
-                    await self._past_markers(batch)
-                    await self._apply(batch, deadletters)
+                if not records:
+                    if writing is not None:
+                        await writing
+                        writing = None
+                    await self._advance_idle()
+                    continue
+                batch = decode_batch(records)
+                await self._past_markers(batch)
+                if writing is not None and not await writing:
+                    writing = None
+                    continue  # the consumer was re-positioned: this batch is stale
+                writing = asyncio.create_task(self._apply(batch, deadletters))
         finally:
+            if writing is not None:
+                writing.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await writing
             await consumer.stop()
             await deadletters.stop()
             if self._conn is not None:
@@ -79,6 +96,18 @@ class Projector:
             position = await self._consumer.position(TopicPartition(topic, partition))
             batch.positions[(topic, partition)] = (first, max(after, position))
 
+    async def _advance_idle(self) -> None:
+        """Store positions that moved over transaction markers only (no records came)."""
+        assert self._consumer is not None
+        idle = DecodedBatch()
+        for tp in self._consumer.assignment():
+            position = await self._consumer.position(tp)
+            stored = self._stored.get(tp.partition)
+            if stored is not None and position > stored:
+                idle.positions[(tp.topic, tp.partition)] = (stored, position)
+        if idle.positions:
+            await self._apply(idle, None)
+
     async def _connection(self) -> asyncpg.Connection:
         while self._conn is None or self._conn.is_closed():
             try:
@@ -88,8 +117,10 @@ class Projector:
                 await asyncio.sleep(_RETRY_SECONDS)
         return self._conn
 
-    async def _apply(self, batch: DecodedBatch, deadletters: AIOKafkaProducer) -> None:
+    async def _apply(self, batch: DecodedBatch, deadletters: AIOKafkaProducer | None) -> bool:
+        """Write one batch; False when the checkpoint had moved and the consumer was re-sought."""
         for record, error in batch.poison:
+            assert deadletters is not None
             await deadletters.send_and_wait(
                 self._topics.deadletter, record.value, key=record.key,
                 headers=[*record.headers, ("iamlog_error", error.encode()),
@@ -108,7 +139,7 @@ class Projector:
                 log.warning("checkpoint moved; seeking", partition=exc.partition,
                             stored=exc.stored)
                 await self._seek_to_stored()
-                return
+                return False
             except (OSError, asyncpg.PostgresConnectionError,
                     asyncpg.exceptions.CannotConnectNowError) as exc:
                 log.warning("postgres write failed; retrying batch", error=type(exc).__name__)
@@ -116,8 +147,11 @@ class Projector:
                     await self._conn.close()
                 self._conn = None
                 await asyncio.sleep(_RETRY_SECONDS)
+        for (_, partition), (_, after) in batch.positions.items():
+            self._stored[partition] = after
         metrics.EVENTS_PROJECTED.inc(batch.changes.events)
         self._observe_lag(batch)
+        return True
 
     def _observe_lag(self, batch: DecodedBatch) -> None:
         assert self._consumer is not None
@@ -137,6 +171,7 @@ class Projector:
                                        self._topics.events)
         for tp in tps:
             self._consumer.seek(tp, offsets.get(tp.partition, 0))
+            self._stored[tp.partition] = offsets.get(tp.partition, 0)
 
     async def on_assigned(self, assigned: set[TopicPartition]) -> None:
         """Resume each partition where the read models say it stopped."""
