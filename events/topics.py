@@ -74,9 +74,9 @@ async def ensure_topics(settings: TopicSettings) -> None:
         await admin.close()
 
 
-async def _await_leaders(admin: AIOKafkaAdminClient, names: list[str], timeout: float = 30) -> None:
+async def _await_leaders(admin: AIOKafkaAdminClient, names: list[str]) -> None:
     """Wait until every partition of `names` has a leader: new topics refuse reads until then."""
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(30):
         while True:
             described = await admin.describe_topics(names)
             if all(

@@ -41,7 +41,7 @@ async def kafka_reachable(settings: Settings) -> bool:
             await admin.start()
             await admin.list_topics()
         return True
-    except Exception:  # noqa: BLE001 - unreachable for any reason
+    except Exception:
         return False
     finally:
         with contextlib.suppress(Exception):
@@ -57,7 +57,7 @@ async def postgres_reachable(settings: Settings) -> bool:
                 return bool(await conn.fetchval("SELECT 1") == 1)
             finally:
                 await conn.close()
-    except Exception:  # noqa: BLE001 - unreachable for any reason
+    except Exception:
         return False
 
 

@@ -69,7 +69,7 @@ def _spawn_processor(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
                 "IAMLOG_PARTITIONS": str(settings.partitions),
                 "IAMLOG_LOG_LEVEL": "WARNING"})
     with log.open("ab") as out:
-        return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        return subprocess.Popen(
             [sys.executable, "-m", "services.cli.main", "serve", "--role", "processor"],
             env=env, stdout=out, stderr=subprocess.STDOUT)
 
@@ -133,7 +133,8 @@ def _prepared_events(count: int) -> list[tuple[bytes, bytes, cloudevents.Headers
         event = (UserCreated(account_id=account, user_name=user, user_id=f"AIDA{n:017d}",
                              path="/", arn=arn, created_at=now)
                  if n % 3 == 0 else
-                 AccessKeyIssued(account_id=account, access_key_id=access_key_id(n.to_bytes(10, "big")),
+                 AccessKeyIssued(account_id=account,
+                                 access_key_id=access_key_id(n.to_bytes(10, "big")),
                                  user_name=user, owner_arn=arn, salt=f"{n:032x}",
                                  master_key_version=1, created_at=now))
         meta = cloudevents.EventMeta(id=str(uuid.uuid4()), time=now,

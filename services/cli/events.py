@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import typer
 from aiokafka import AIOKafkaConsumer
@@ -56,7 +57,5 @@ def tail_command(
     limit: int | None = typer.Option(None, help="stop after this many events"),
 ) -> None:
     """Print each event (time, type, subject, sequence) as it arrives."""
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(tail(get_settings(), from_beginning=from_beginning, limit=limit))
-    except KeyboardInterrupt:
-        pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import typer
 
@@ -13,11 +14,12 @@ from services.settings import get_settings
 
 
 def serve(
-    role: list[str] = typer.Option(  # noqa: B008 - typer declares options this way
-        [], "--role", help=f"one of {', '.join(ROLES)} (repeatable); default: all"
-    ),
+    role: Annotated[list[str] | None, typer.Option(
+        "--role", help=f"one of {', '.join(ROLES)} (repeatable); default: all"
+    )] = None,
 ) -> None:
     """Run the chosen roles (all of them by default) in this process until SIGTERM."""
+    role = role or []
     unknown = set(role) - set(ROLES)
     if unknown:
         raise typer.BadParameter(f"unknown role(s): {', '.join(sorted(unknown))}")

@@ -117,7 +117,8 @@ class Processor:
                 return
 
     async def _commit(self, pipeline: _Pipeline, records: list[ConsumerRecord]) -> bool:
-        assert pipeline.producer is not None and pipeline.state is not None
+        assert pipeline.producer is not None
+        assert pipeline.state is not None
         ctx = Context(now=self._clock.now(), ids=self._ids,
                       master_key_version=self._master_key_version)
         outcomes = [self._handle(pipeline.state, record, ctx) for record in records]
@@ -129,7 +130,7 @@ class Processor:
                 await pipeline.producer.send_offsets_to_transaction(
                     {pipeline.tp: records[-1].offset + 1}, self._group
                 )
-        except Exception as exc:  # noqa: BLE001 - any failure: reset the partition from the log
+        except Exception as exc:
             log.warning("transaction failed; restoring partition",
                         partition=pipeline.tp.partition, error=type(exc).__name__)
             return False
@@ -170,7 +171,7 @@ class Processor:
             try:
                 await self._start(pipeline)
                 return
-            except Exception as exc:  # noqa: BLE001 - Kafka may be down: keep trying
+            except Exception as exc:
                 log.warning("partition restore failed; retrying", partition=tp.partition,
                             error=type(exc).__name__)
                 await asyncio.sleep(1.0)

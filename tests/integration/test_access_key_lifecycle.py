@@ -58,8 +58,8 @@ async def test_access_key_lifecycle(settings: Settings, spawn, client: CommandCl
                                                             user_name="alice"))
     assert deleted.version == 8
 
-    records = [r for r in await read_topic(settings, Topics.for_prefix(settings.topic_prefix).events)
-               if r.key == account_id.encode()]
+    log = await read_topic(settings, Topics.for_prefix(settings.topic_prefix).events)
+    records = [r for r in log if r.key == account_id.encode()]
     expected_types = [
         "iamlog.account.created", "iamlog.access_key.issued", "iamlog.user.created",
         "iamlog.access_key.issued", "iamlog.access_key.issued", "iamlog.access_key.disabled",
@@ -74,7 +74,8 @@ async def test_access_key_lifecycle(settings: Settings, spawn, client: CommandCl
         assert headers["content-type"] == b"application/json"
         decoded = cloudevents.decode(record.headers, record.value)
         assert decoded.event.subject() == headers["ce_subject"].decode()
-    assert f"arn:aws:iam::{account_id}:user/alice" == dict(records[3].headers)["ce_subject"].decode()
+    alice = f"arn:aws:iam::{account_id}:user/alice"
+    assert alice == dict(records[3].headers)["ce_subject"].decode()
 
     await eventually(lambda: account_version(db, account_id), lambda v: v == 8)
     assert {root_key: (None, "Active"), key2: ("alice", "Active")} == await keys_of(db, account_id)

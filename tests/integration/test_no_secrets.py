@@ -71,8 +71,9 @@ async def test_no_secret_in_topics_tables_or_logs(  # type: ignore[no-untyped-de
         records = await read_topic(settings, topic)
         haystacks[topic] = "\n".join(
             (r.value or b"").decode(errors="replace") + repr(r.headers) for r in records)
-    assert haystacks[topics.events] and haystacks["tables"] and haystacks["logs"]
-    master = [form for key in keys.keys.values() for form in (key.hex(), base64.b64encode(key).decode())]
+    assert all(haystacks[name] for name in (topics.events, "tables", "logs"))
+    master = [form for key in keys.keys.values()
+              for form in (key.hex(), base64.b64encode(key).decode())]
     for name, text in haystacks.items():
         leaked = [s for s in [*secrets, *master] if s in text]
         assert leaked == [], f"secret found in {name}"

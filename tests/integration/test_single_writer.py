@@ -25,7 +25,8 @@ async def test_fifty_concurrent_key_creations_yield_two_keys(  # type: ignore[no
              for n in range(50)]
     second = spawn("processor")  # joins the group: a rebalance moves partitions mid-burst
     replies = await asyncio.gather(*burst)
-    assert second.process is not None and second.process.poll() is None
+    assert second.process is not None
+    assert second.process.poll() is None
 
     outcomes = sorted((reply.ok, reply.error_code or "") for reply in replies)
     assert outcomes == [(False, "LimitExceeded")] * 48 + [(True, "")] * 2
