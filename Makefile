@@ -6,8 +6,9 @@ PYTEST_ARGS ?=
 .PHONY: setup run test lint down status
 
 # Reinstall when the dependencies change.
-$(VENV)/.installed: pyproject.toml scripts/venv.sh
+$(VENV)/.installed: pyproject.toml scripts/venv.sh scripts/deploy-tools.sh
 	scripts/venv.sh $(VENV)
+	scripts/deploy-tools.sh
 	touch $@
 
 ## setup: virtualenv and packages, Kafka jars, Postgres cluster, topics, migrations
