@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Coroutine, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import structlog
@@ -22,6 +22,9 @@ from services.processor.worker import Processor
 from services.projector.projector import Projector
 from services.runtime import SystemClock, SystemRandom
 from services.settings import Settings
+
+if TYPE_CHECKING:
+    from services.api.runtime import ApiRuntime
 
 ROLES = ("api", "processor", "projector")
 log = structlog.get_logger("iamlog.serve")
@@ -94,12 +97,25 @@ async def serve(settings: Settings, roles: set[str]) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     client: CommandClient | None = None
+    runtime: ApiRuntime | None = None
     if "api" in roles:
+        # Imported here: only the api role needs the Query API, SigV4 and the identity index.
+        from services.api.identity_index import IdentityIndex  # noqa: PLC0415
+        from services.api.query_endpoint import QueryApi  # noqa: PLC0415
+        from services.api.runtime import ApiRuntime  # noqa: PLC0415
+
         client = CommandClient(settings)
         await client.start()
-        app = create_app(checks)
-        app.state.command_client = client
-        app.state.master_keys = keys
+        index = IdentityIndex(settings)
+        await index.start()
+        runtime = ApiRuntime(settings=settings, commands=client, index=index, master_keys=keys,
+                             clock=SystemClock())
+
+        async def index_loaded() -> bool:
+            return index.caught_up.is_set()
+
+        checks["identity_index"] = index_loaded
+        app = create_app(checks, QueryApi(runtime))
         config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
                                 log_config=None, access_log=False, lifespan="off")
         server = _Server(config)
@@ -115,5 +131,8 @@ async def serve(settings: Settings, roles: set[str]) -> None:
     except* asyncio.CancelledError:
         pass
     finally:
+        if runtime is not None:
+            await runtime.index.stop()
+            await runtime.close()
         if client is not None:
             await client.stop()
