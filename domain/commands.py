@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from events.schemas.tags import Tag
 
 
 class _Command(BaseModel):
@@ -26,7 +29,7 @@ class CreateUser(_Command):
 
 
 class DeleteUser(_Command):
-    """Delete an IAM user that has no access keys left."""
+    """Delete an IAM user that has no access keys, policies or group memberships left."""
 
     kind: Literal["DeleteUser"] = "DeleteUser"
     user_name: str
@@ -56,8 +59,204 @@ class DeleteAccessKey(_Command):
     user_name: str | None = None
 
 
+
+class UpdateUser(_Command):
+    """Rename a user and/or move it to another path."""
+
+    kind: Literal["UpdateUser"] = "UpdateUser"
+    user_name: str
+    new_user_name: str | None = None
+    new_path: str | None = None
+
+
+class TagUser(_Command):
+    """Add tags to a user; a key present already (ignoring case) gets the new value."""
+
+    kind: Literal["TagUser"] = "TagUser"
+    user_name: str
+    tags: tuple[Tag, ...]
+
+
+class UntagUser(_Command):
+    """Remove tags from a user by key (ignoring case); absent keys are ignored."""
+
+    kind: Literal["UntagUser"] = "UntagUser"
+    user_name: str
+    tag_keys: tuple[str, ...]
+
+
+class CreateGroup(_Command):
+    """Create an IAM group."""
+
+    kind: Literal["CreateGroup"] = "CreateGroup"
+    group_name: str
+    path: str = "/"
+
+
+class DeleteGroup(_Command):
+    """Delete a group that has no members and no policies left."""
+
+    kind: Literal["DeleteGroup"] = "DeleteGroup"
+    group_name: str
+
+
+class AddUserToGroup(_Command):
+    """Make a user a member of a group."""
+
+    kind: Literal["AddUserToGroup"] = "AddUserToGroup"
+    group_name: str
+    user_name: str
+
+
+class RemoveUserFromGroup(_Command):
+    """Remove a user from a group."""
+
+    kind: Literal["RemoveUserFromGroup"] = "RemoveUserFromGroup"
+    group_name: str
+    user_name: str
+
+
+class CreatePolicy(_Command):
+    """Create a customer-managed policy; its document becomes version `v1`, the default."""
+
+    kind: Literal["CreatePolicy"] = "CreatePolicy"
+    policy_name: str
+    policy_document: str
+    path: str = "/"
+    description: str | None = None
+
+
+class CreatePolicyVersion(_Command):
+    """Add a version to a managed policy (at most 5 versions)."""
+
+    kind: Literal["CreatePolicyVersion"] = "CreatePolicyVersion"
+    policy_arn: str
+    policy_document: str
+    set_as_default: bool = False
+
+
+class DeletePolicyVersion(_Command):
+    """Delete a version of a managed policy that is not its default."""
+
+    kind: Literal["DeletePolicyVersion"] = "DeletePolicyVersion"
+    policy_arn: str
+    version_id: str
+
+
+class SetDefaultPolicyVersion(_Command):
+    """Make a version of a managed policy its default (the one that applies)."""
+
+    kind: Literal["SetDefaultPolicyVersion"] = "SetDefaultPolicyVersion"
+    policy_arn: str
+    version_id: str
+
+
+class DeletePolicy(_Command):
+    """Delete a managed policy that is attached nowhere and has only its default version."""
+
+    kind: Literal["DeletePolicy"] = "DeletePolicy"
+    policy_arn: str
+
+
+class AttachUserPolicy(_Command):
+    """Attach a managed policy to a user (at most 10 per user)."""
+
+    kind: Literal["AttachUserPolicy"] = "AttachUserPolicy"
+    user_name: str
+    policy_arn: str
+
+
+class DetachUserPolicy(_Command):
+    """Detach a managed policy from a user."""
+
+    kind: Literal["DetachUserPolicy"] = "DetachUserPolicy"
+    user_name: str
+    policy_arn: str
+
+
+class AttachGroupPolicy(_Command):
+    """Attach a managed policy to a group (at most 10 per group)."""
+
+    kind: Literal["AttachGroupPolicy"] = "AttachGroupPolicy"
+    group_name: str
+    policy_arn: str
+
+
+class DetachGroupPolicy(_Command):
+    """Detach a managed policy from a group."""
+
+    kind: Literal["DetachGroupPolicy"] = "DetachGroupPolicy"
+    group_name: str
+    policy_arn: str
+
+
+class PutUserPolicy(_Command):
+    """Add or replace an inline policy of a user."""
+
+    kind: Literal["PutUserPolicy"] = "PutUserPolicy"
+    user_name: str
+    policy_name: str
+    policy_document: str
+
+
+class DeleteUserPolicy(_Command):
+    """Remove an inline policy from a user."""
+
+    kind: Literal["DeleteUserPolicy"] = "DeleteUserPolicy"
+    user_name: str
+    policy_name: str
+
+
+class PutGroupPolicy(_Command):
+    """Add or replace an inline policy of a group."""
+
+    kind: Literal["PutGroupPolicy"] = "PutGroupPolicy"
+    group_name: str
+    policy_name: str
+    policy_document: str
+
+
+class DeleteGroupPolicy(_Command):
+    """Remove an inline policy from a group."""
+
+    kind: Literal["DeleteGroupPolicy"] = "DeleteGroupPolicy"
+    group_name: str
+    policy_name: str
+
+
+class PutUserPermissionsBoundary(_Command):
+    """Set a managed policy as a user's permissions boundary."""
+
+    kind: Literal["PutUserPermissionsBoundary"] = "PutUserPermissionsBoundary"
+    user_name: str
+    permissions_boundary: str
+
+
+class DeleteUserPermissionsBoundary(_Command):
+    """Remove a user's permissions boundary."""
+
+    kind: Literal["DeleteUserPermissionsBoundary"] = "DeleteUserPermissionsBoundary"
+    user_name: str
+
+
+class RecordAccessKeyUse(_Command):
+    """Note that a key authenticated a request (the api sends it; recorded ≤ once per 15 min)."""
+
+    kind: Literal["RecordAccessKeyUse"] = "RecordAccessKeyUse"
+    access_key_id: str
+    service: str
+    region: str
+    at: datetime
+
+
 Command = Annotated[
-    CreateAccount | CreateUser | DeleteUser | CreateAccessKey | UpdateAccessKey | DeleteAccessKey,
+    CreateAccount | CreateUser | DeleteUser | UpdateUser | TagUser | UntagUser
+    | CreateAccessKey | UpdateAccessKey | DeleteAccessKey | RecordAccessKeyUse
+    | CreateGroup | DeleteGroup | AddUserToGroup | RemoveUserFromGroup
+    | CreatePolicy | CreatePolicyVersion | DeletePolicyVersion | SetDefaultPolicyVersion
+    | DeletePolicy | AttachUserPolicy | DetachUserPolicy | AttachGroupPolicy | DetachGroupPolicy
+    | PutUserPolicy | DeleteUserPolicy | PutGroupPolicy | DeleteGroupPolicy
+    | PutUserPermissionsBoundary | DeleteUserPermissionsBoundary,
     Field(discriminator="kind"),
 ]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)

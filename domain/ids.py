@@ -17,6 +17,7 @@ _ACCOUNT_ID = re.compile(r"[0-9]{12}")  # not \d: it matches non-ASCII digits
 _NAME = re.compile(r"[\w+=,.@-]+", re.ASCII)
 _PATH = re.compile(r"/([\x21-\x7e]+/)?")
 NAME_MAX = 64
+POLICY_NAME_MAX = 128
 PATH_MAX = 512
 
 
@@ -27,12 +28,12 @@ def account_id(value: str) -> AccountId:
     return AccountId(value)
 
 
-def entity_name(value: str, field: str = "userName") -> str:
-    """Validate a user/role/group name: 1–64 characters of [\\w+=,.@-]."""
-    if not 1 <= len(value) <= NAME_MAX:
+def entity_name(value: str, field: str = "userName", limit: int = NAME_MAX) -> str:
+    """Validate a user/role/group name (1–64) or policy name (1–128) of [\\w+=,.@-]."""
+    if not 1 <= len(value) <= limit:
         raise ValidationError(
             f"1 validation error detected: Value at '{field}' failed to satisfy constraint: "
-            f"Member must have length less than or equal to {NAME_MAX}"
+            f"Member must have length less than or equal to {limit}"
         )
     if not _NAME.fullmatch(value):
         raise ValidationError(
@@ -47,7 +48,8 @@ def entity_path(value: str) -> str:
     if len(value) > PATH_MAX or not _PATH.fullmatch(value):
         raise ValidationError(
             "1 validation error detected: Value at 'path' failed to satisfy constraint: "
-            r"Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)"
+            r"Member must satisfy regular expression pattern: "
+            r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)"
         )
     return value
 
@@ -74,6 +76,16 @@ def unique_id(prefix: str, raw: bytes) -> str:
 def user_arn(account: str, name: str, path: str = "/") -> Arn:
     """`arn:aws:iam::<account>:user<path><name>`."""
     return Arn(f"arn:aws:iam::{account}:user{path}{name}")
+
+
+def group_arn(account: str, name: str, path: str = "/") -> Arn:
+    """`arn:aws:iam::<account>:group<path><name>`."""
+    return Arn(f"arn:aws:iam::{account}:group{path}{name}")
+
+
+def policy_arn(account: str, name: str, path: str = "/") -> Arn:
+    """`arn:aws:iam::<account>:policy<path><name>` (customer-managed policies)."""
+    return Arn(f"arn:aws:iam::{account}:policy{path}{name}")
 
 
 def root_arn(account: str) -> Arn:

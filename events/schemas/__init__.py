@@ -7,10 +7,28 @@ from events.schemas.access_key import (
     AccessKeyDisabled,
     AccessKeyEnabled,
     AccessKeyIssued,
+    AccessKeyUsed,
 )
 from events.schemas.account import AccountCreated
 from events.schemas.base import Event
-from events.schemas.user import UserCreated, UserDeleted
+from events.schemas.group import GroupCreated, GroupDeleted, GroupMemberAdded, GroupMemberRemoved
+from events.schemas.inline_policy import (
+    InlinePolicyDeleted,
+    InlinePolicyPut,
+    PermissionsBoundaryDeleted,
+    PermissionsBoundaryPut,
+)
+from events.schemas.policy import (
+    PolicyAttached,
+    PolicyCreated,
+    PolicyDefaultVersionSet,
+    PolicyDeleted,
+    PolicyDetached,
+    PolicyVersionCreated,
+    PolicyVersionDeleted,
+)
+from events.schemas.tags import Tag
+from events.schemas.user import UserCreated, UserDeleted, UserTagged, UserUntagged, UserUpdated
 
 EVENT_MODELS: dict[str, type[Event]] = {
     model.event_type: model
@@ -18,10 +36,29 @@ EVENT_MODELS: dict[str, type[Event]] = {
         AccountCreated,
         UserCreated,
         UserDeleted,
+        UserUpdated,
+        UserTagged,
+        UserUntagged,
         AccessKeyIssued,
         AccessKeyDisabled,
         AccessKeyEnabled,
         AccessKeyDeleted,
+        AccessKeyUsed,
+        GroupCreated,
+        GroupDeleted,
+        GroupMemberAdded,
+        GroupMemberRemoved,
+        PolicyCreated,
+        PolicyVersionCreated,
+        PolicyVersionDeleted,
+        PolicyDefaultVersionSet,
+        PolicyDeleted,
+        PolicyAttached,
+        PolicyDetached,
+        InlinePolicyPut,
+        InlinePolicyDeleted,
+        PermissionsBoundaryPut,
+        PermissionsBoundaryDeleted,
     )
 }
 
@@ -31,8 +68,28 @@ __all__ = [
     "AccessKeyDisabled",
     "AccessKeyEnabled",
     "AccessKeyIssued",
+    "AccessKeyUsed",
     "AccountCreated",
     "Event",
+    "GroupCreated",
+    "GroupDeleted",
+    "GroupMemberAdded",
+    "GroupMemberRemoved",
+    "InlinePolicyDeleted",
+    "InlinePolicyPut",
+    "PermissionsBoundaryDeleted",
+    "PermissionsBoundaryPut",
+    "PolicyAttached",
+    "PolicyCreated",
+    "PolicyDefaultVersionSet",
+    "PolicyDeleted",
+    "PolicyDetached",
+    "PolicyVersionCreated",
+    "PolicyVersionDeleted",
+    "Tag",
     "UserCreated",
     "UserDeleted",
+    "UserTagged",
+    "UserUntagged",
+    "UserUpdated",
 ]

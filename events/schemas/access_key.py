@@ -53,3 +53,14 @@ class AccessKeyDeleted(_KeyEvent):
 
     event_type: ClassVar[str] = "iamlog.access_key.deleted"
     version: ClassVar[int] = 1
+
+
+class AccessKeyUsed(_KeyEvent):
+    """A key authenticated a request; recorded at most once per key per 15 minutes."""
+
+    event_type: ClassVar[str] = "iamlog.access_key.used"
+    version: ClassVar[int] = 1
+
+    service: str
+    region: str
+    used_at: datetime

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from domain.account import AccountState, Context, decide, fold
 from domain.commands import Command
 from events.cloudevents import EventMeta
-from events.schemas import Event
+from events.schemas import Event, Tag
 
 ACCOUNT = "123456789012"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -72,6 +72,29 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "salt": st.binary(min_size=16, max_size=16).map(bytes.hex),
     "master_key_version": st.integers(min_value=1, max_value=1000),
     "created_at": moments,
+    "used_at": moments,
+    "new_user_name": user_names,
+    "new_path": st.just("/") | st.text(_PRINTABLE, min_size=1, max_size=100).map(
+        lambda s: f"/{s}/"),
+    "tags": st.lists(st.builds(Tag, key=st.text(min_size=1, max_size=128),
+                               value=st.text(max_size=256)), max_size=50).map(tuple),
+    "tag_keys": st.lists(st.text(min_size=1, max_size=128), max_size=50).map(tuple),
+    "group_name": user_names,
+    "group_id": st.text(_B32, min_size=17, max_size=17).map(lambda s: "AGPA" + s),
+    "policy_name": user_names,
+    "policy_id": st.text(_B32, min_size=17, max_size=17).map(lambda s: "ANPA" + s),
+    "policy_arn": arns,
+    "description": st.text(max_size=1000),
+    "document": st.text(max_size=300),
+    "version_id": st.integers(min_value=1, max_value=10**6).map(lambda n: f"v{n}"),
+    "previous_version_id": st.integers(min_value=1, max_value=10**6).map(lambda n: f"v{n}"),
+    "set_as_default": st.booleans(),
+    "entity_type": st.sampled_from(["user", "group"]),
+    "entity_name": user_names,
+    "entity_id": st.text(_B32, min_size=21, max_size=21),
+    "entity_arn": arns,
+    "service": st.text(min_size=1, max_size=64),
+    "region": st.text(min_size=1, max_size=32),
 }
 
 

@@ -139,7 +139,8 @@ def test_subject_is_an_arn_the_event_carries(event_type: str, data: st.DataObjec
 
     subject = headers_of(event)["ce_subject"]
 
-    assert subject in {f"arn:aws:iam::{event.account_id}:root", *event.model_dump().values()}
+    carried = {value for value in event.model_dump().values() if isinstance(value, str)}
+    assert subject in {f"arn:aws:iam::{event.account_id}:root", *carried}
 
 
 def _record(**changes: bytes | None) -> tuple[Headers, bytes | None]:

@@ -12,19 +12,44 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from domain.commands import (
+    AddUserToGroup,
+    AttachGroupPolicy,
+    AttachUserPolicy,
     CreateAccessKey,
     CreateAccount,
+    CreateGroup,
+    CreatePolicy,
+    CreatePolicyVersion,
     CreateUser,
     DeleteAccessKey,
+    DeleteGroup,
+    DeleteGroupPolicy,
+    DeletePolicy,
+    DeletePolicyVersion,
     DeleteUser,
+    DeleteUserPermissionsBoundary,
+    DeleteUserPolicy,
+    DetachGroupPolicy,
+    DetachUserPolicy,
+    PutGroupPolicy,
+    PutUserPermissionsBoundary,
+    PutUserPolicy,
+    RecordAccessKeyUse,
+    RemoveUserFromGroup,
+    SetDefaultPolicyVersion,
+    TagUser,
+    UntagUser,
     UpdateAccessKey,
+    UpdateUser,
 )
 from events.cloudevents import EventMeta, MalformedEvent, dataschema, decode, encode
-from events.schemas import EVENT_MODELS, AccessKeyIssued, Event, export
+from events.schemas import EVENT_MODELS, AccessKeyIssued, Event, Tag, export
 from events.schemas.history import HISTORICAL_MODELS
 from tests.unit.samples import ACCOUNT, NOW, events_of, replay
 
 SCHEMA_DIR = Path(export.__file__).parent / "json"
+ALLOW_ALL = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",'
+             ' "Resource": "*"}]}')
 ROOT_ARN = f"arn:aws:iam::{ACCOUNT}:root"
 META = EventMeta(id="2d1f4c1e-0f6b-4a4c-9b43-5b3e6f3d9e01", time=NOW, sequence=7,
                  command_id="cmd-0007")
@@ -73,12 +98,37 @@ def scenario() -> list[Event]:
     # replay() is deterministic, so the key issued by the prefix has the same id below.
     key = replay(prefix)[-1]
     assert isinstance(key, AccessKeyIssued)
+    policy = f"arn:aws:iam::{ACCOUNT}:policy/ops/Read"
     return replay([
         *prefix,
         UpdateAccessKey(access_key_id=key.access_key_id, status="Inactive", user_name="Alice"),
         UpdateAccessKey(access_key_id=key.access_key_id, status="Active", user_name="Alice"),
+        RecordAccessKeyUse(access_key_id=key.access_key_id, service="iam", region="us-east-1",
+                           at=NOW),
         DeleteAccessKey(access_key_id=key.access_key_id, user_name="Alice"),
-        DeleteUser(user_name="Alice"),
+        UpdateUser(user_name="Alice", new_user_name="Alicia"),
+        TagUser(user_name="Alicia", tags=(Tag(key="team", value="ops"),)),
+        UntagUser(user_name="Alicia", tag_keys=("TEAM",)),
+        CreateGroup(group_name="Ops"),
+        AddUserToGroup(group_name="Ops", user_name="Alicia"),
+        RemoveUserFromGroup(group_name="Ops", user_name="Alicia"),
+        CreatePolicy(policy_name="Read", path="/ops/", policy_document=ALLOW_ALL),
+        CreatePolicyVersion(policy_arn=policy, policy_document=ALLOW_ALL),
+        SetDefaultPolicyVersion(policy_arn=policy, version_id="v2"),
+        DeletePolicyVersion(policy_arn=policy, version_id="v1"),
+        AttachUserPolicy(user_name="Alicia", policy_arn=policy),
+        DetachUserPolicy(user_name="Alicia", policy_arn=policy),
+        AttachGroupPolicy(group_name="Ops", policy_arn=policy),
+        DetachGroupPolicy(group_name="Ops", policy_arn=policy),
+        PutUserPolicy(user_name="Alicia", policy_name="p", policy_document=ALLOW_ALL),
+        DeleteUserPolicy(user_name="Alicia", policy_name="p"),
+        PutGroupPolicy(group_name="Ops", policy_name="p", policy_document=ALLOW_ALL),
+        PutUserPermissionsBoundary(user_name="Alicia", permissions_boundary=policy),
+        DeleteUserPermissionsBoundary(user_name="Alicia"),
+        DeletePolicy(policy_arn=policy),
+        DeleteUser(user_name="Alicia"),
+        DeleteGroupPolicy(group_name="Ops", policy_name="p"),
+        DeleteGroup(group_name="Ops"),
     ])
 
 

@@ -1,0 +1,139 @@
+"""The in-memory state of one account: enough to decide every command and to authorize every
+call of its users (the api folds the event stream into it with `evolve`).
+
+Large maps (users, keys, groups, policies) are `PMap`s so an event copies little; the small
+per-entity collections (≤ 10 groups or attached policies, ≤ 50 tags, ≤ 5 versions) are tuples
+or read-only dicts copied whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Literal
+
+from domain import ids
+from domain.iam.pmap import PMap
+
+ROOT = ""  # owner of the root user's keys
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What `decide` needs from the outside world."""
+
+    now: datetime
+    ids: ids.IdSource
+    master_key_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class InlinePolicy:
+    """A policy embedded in one user or group."""
+
+    name: str
+    document: str
+
+
+_NO_INLINE: Mapping[str, InlinePolicy] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """An IAM user as the aggregate knows it."""
+
+    name: str
+    user_id: str
+    path: str
+    arn: str
+    # (key, value) in insertion order; keys unique ignoring case
+    tags: tuple[tuple[str, str], ...] = ()
+    # by lower-cased policy name
+    inline_policies: Mapping[str, InlinePolicy] = field(default_factory=lambda: _NO_INLINE)
+    attached: tuple[str, ...] = ()  # managed policy ARNs, in attachment order
+    groups: tuple[str, ...] = ()  # lower-cased names of its groups
+    boundary: str | None = None  # permissions boundary: a managed policy ARN
+    key_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """An access key as the aggregate knows it (never its secret)."""
+
+    key_id: str
+    owner: str  # user name, or "" for root
+    status: Literal["Active", "Inactive"]
+    last_used_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """An IAM group: its members are known by count here (each user lists its groups)."""
+
+    name: str
+    group_id: str
+    path: str
+    arn: str
+    member_count: int = 0
+    inline_policies: Mapping[str, InlinePolicy] = field(default_factory=lambda: _NO_INLINE)
+    attached: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVersion:
+    """One version of a managed policy."""
+
+    version_id: str
+    document: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedPolicy:
+    """A customer-managed policy with its versions."""
+
+    name: str
+    policy_id: str
+    path: str
+    arn: str
+    description: str | None
+    versions: Mapping[str, PolicyVersion]  # by version id ("v1", …)
+    default_version: str
+    next_version: int  # AWS never reuses a version number
+    attachment_count: int = 0  # users and groups it is attached to
+    boundary_count: int = 0  # users it bounds
+
+    @property
+    def default_document(self) -> str:
+        """The document of the default version: the one that applies."""
+        return self.versions[self.default_version].document
+
+
+def _empty() -> Mapping[str, object]:
+    return PMap()
+
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    """Everything needed to decide commands for one account and authorize its users."""
+
+    account_id: str
+    exists: bool = False
+    version: int = 0  # number of events applied: the next event's sequence
+    users: Mapping[str, User] = field(default_factory=_empty)  # type: ignore[arg-type]
+    keys: Mapping[str, Key] = field(default_factory=_empty)  # type: ignore[arg-type]
+    groups: Mapping[str, Group] = field(default_factory=_empty)  # type: ignore[arg-type]
+    policies: Mapping[str, ManagedPolicy] = field(default_factory=_empty)  # type: ignore[arg-type]
+    root_keys: tuple[str, ...] = ()
+
+
+def keys_of(state: AccountState, owner: str | None) -> list[Key]:
+    """The access keys of a user (or of root, for None), oldest first."""
+    if owner is None or owner == ROOT:
+        key_ids = state.root_keys
+    else:
+        user = state.users.get(owner.lower())
+        key_ids = user.key_ids if user is not None else ()
+    return [state.keys[key_id] for key_id in key_ids]
