@@ -173,17 +173,21 @@ class _Decoder:
 
     def listing(self, node: Node, plan: ListPlan, path: str) -> Any:
         container = node if plan.flattened else node.children.get(plan.member_name)
+        items: list[Any] = []
         if container is None or not container.children:
             # `Name=` (empty) is how botocore sends an empty list.
-            return [] if node.value == "" else ABSENT
-        indexed = sorted(
-            (int(key), child) for key, child in container.children.items() if _INDEX.fullmatch(key)
-        )
-        items: list[Any] = []
-        for position, (_, child) in enumerate(indexed, 1):
-            decoded = self.value(child, plan.member, f"{path}.{position}.member")
-            if decoded is not ABSENT:
-                items.append(decoded)
+            if node.value != "":
+                return ABSENT
+        else:
+            indexed = sorted(
+                (int(key), child)
+                for key, child in container.children.items()
+                if _INDEX.fullmatch(key)
+            )
+            for position, (_, child) in enumerate(indexed, 1):
+                decoded = self.value(child, plan.member, f"{path}.{position}.member")
+                if decoded is not ABSENT:
+                    items.append(decoded)
         self.length(items, plan.min, plan.max, path, _shown_list(items))
         return items
 
