@@ -38,6 +38,9 @@ class Projector:
         self._conn: asyncpg.Connection | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._stored: dict[int, int] = {}  # partition → next offset as last written
+        # One connection, used by the write task and by the rebalance listener's seek: never
+        # at the same time.
+        self._db = asyncio.Lock()
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
@@ -132,8 +135,9 @@ class Projector:
                       error=error)
         while True:
             try:
-                await write_batch(await self._connection(), self._schema, batch.changes,
-                                  batch.positions)
+                async with self._db:
+                    await write_batch(await self._connection(), self._schema, batch.changes,
+                                      batch.positions)
                 break
             except CheckpointMismatch as exc:
                 log.warning("checkpoint moved; seeking", partition=exc.partition,
@@ -167,8 +171,9 @@ class Projector:
     async def _seek_to_stored(self, assigned: set[TopicPartition] | None = None) -> None:
         assert self._consumer is not None
         tps = assigned if assigned is not None else self._consumer.assignment()
-        offsets = await stored_offsets(await self._connection(), self._schema,
-                                       self._topics.events)
+        async with self._db:
+            offsets = await stored_offsets(await self._connection(), self._schema,
+                                           self._topics.events)
         for tp in tps:
             self._consumer.seek(tp, offsets.get(tp.partition, 0))
             self._stored[tp.partition] = offsets.get(tp.partition, 0)

@@ -1,0 +1,50 @@
+"""Authorization of every api call through domain/policy (ARCHITECTURE.md §6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.account import AccountState
+from domain.errors import DomainError
+from domain.policy import Decision, Principal, RequestContext, evaluate
+from services.api.caller import Caller
+
+
+class AccessDenied(DomainError):
+    """The caller's policies do not allow the action on the resource."""
+
+    code = "AccessDenied"
+    http_status = 403
+
+
+def principal_of(state: AccountState | None, caller: Caller) -> Principal:
+    """The policy-language principal of `caller`."""
+    if caller.is_root:
+        return Principal.root(caller.account_id)
+    from domain.authorization import principal_for  # noqa: PLC0415 - optional until it lands
+
+    assert state is not None
+    return principal_for(state, caller.user_name)
+
+
+def decide(state: AccountState | None, caller: Caller, action: str, resource: str, *,
+           now: datetime, context: dict[str, str] | None = None) -> Decision:
+    """The decision for `caller` doing `action` on `resource`."""
+    request = RequestContext(action=action, resource=resource,
+                             principal=principal_of(state, caller), now=now, context=context)
+    if caller.is_root:
+        return evaluate(request)  # root: everything in its own account, nothing elsewhere
+    from domain.authorization import policies_for  # noqa: PLC0415 - optional until it lands
+
+    assert state is not None
+    assert caller.user_name is not None
+    return evaluate(request, policies_for(state, caller.user_name))
+
+
+def require(state: AccountState | None, caller: Caller, action: str, resource: str, *,
+            now: datetime, context: dict[str, str] | None = None) -> Decision:
+    """Raise `AccessDenied` with AWS's message unless the decision allows."""
+    decision = decide(state, caller, action, resource, now=now, context=context)
+    if not decision.allowed:
+        raise AccessDenied(decision.access_denied_message(), account_id=caller.account_id)
+    return decision

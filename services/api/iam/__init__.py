@@ -1,0 +1,6 @@
+"""IAM Query API handlers; importing the package registers them all."""
+
+from services.api.iam import access_keys, users
+from services.api.iam.registry import HANDLERS, Call, Handler, action
+
+__all__ = ["HANDLERS", "Call", "Handler", "access_keys", "action", "users"]

@@ -1,0 +1,91 @@
+"""`POST /`: the AWS Query API (IAM `2010-05-08`, STS `2011-06-15`) behind SigV4.
+
+Order of checks, as AWS does it: body size, signature (which names the service through its
+credential scope), then the form, then authorization inside the handler. A refused request
+changes nothing: handlers send their command only after authorization passed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import parse_qsl
+
+import structlog
+from fastapi import Request, Response
+
+from domain.errors import DomainError, ValidationError
+from services.api.authn import KeyResolver, authenticate
+from services.api.iam import HANDLERS, Call
+from services.api.query import QueryProtocol
+from services.api.runtime import ApiRuntime
+from services.command_client import ServiceUnavailable
+
+MAX_BODY = 1024 * 1024
+log = structlog.get_logger("iamlog.api")
+
+
+class RequestTooLarge(DomainError):
+    """The body exceeds 1 MiB; it is refused before it is parsed."""
+
+    code = "RequestEntityTooLarge"
+    http_status = 413
+
+
+class QueryApi:
+    """Parses, authenticates, dispatches and renders one Query API request."""
+
+    def __init__(self, runtime: ApiRuntime) -> None:
+        self.runtime = runtime
+        self.resolver = KeyResolver(runtime.index, runtime.master_keys)
+        self.protocols = {"iam": QueryProtocol("iam"), "sts": QueryProtocol("sts")}
+
+    async def __call__(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        protocol = self.protocols["iam"]
+        try:
+            body = await _read_body(request)
+            caller, service = authenticate(self.runtime, self.resolver, request, body)
+            protocol = self.protocols.get(service) or protocol
+            if service not in self.protocols:
+                raise ValidationError(f"Service {service} is not served here.")
+            parsed = protocol.parse(parse_qsl(body.decode("utf-8", "strict"),
+                                              keep_blank_values=True))
+            handler = HANDLERS.get((service, parsed.action))
+            if handler is None:
+                raise _not_implemented(parsed.action)
+            call = Call(self.runtime, caller, parsed.args, request_id, self.runtime.clock.now(),
+                        traceparent=request.headers.get("traceparent"))
+            result = await handler(call)
+            return Response(protocol.render(parsed, result, request_id), media_type="text/xml")
+        except UnicodeDecodeError:
+            return _error(protocol, ValidationError("The request body is not valid UTF-8."),
+                          request_id)
+        except DomainError as exc:
+            return _error(protocol, exc, request_id)
+        except ServiceUnavailable as exc:
+            return _error(protocol, exc, request_id)
+
+
+def _not_implemented(action_name: str) -> DomainError:
+    from domain.errors import InvalidAction  # noqa: PLC0415
+
+    return InvalidAction(f"Could not find operation {action_name} for version 2010-05-08")
+
+
+def _error(protocol: QueryProtocol, exc: DomainError, request_id: str) -> Response:
+    status, body = protocol.render_error(exc, request_id)
+    return Response(body, status_code=status, media_type="text/xml")
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise RequestTooLarge("Request body must not exceed 1048576 bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise RequestTooLarge("Request body must not exceed 1048576 bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
