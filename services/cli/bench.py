@@ -24,3 +24,11 @@ def pipeline(
     from services.bench.pipeline import main  # noqa: PLC0415 - keeps CLI start-up light
 
     main(commands=commands, projector_events=projector_events)
+
+
+@app.command("sigv4")
+def sigv4(requests: int = typer.Option(20_000, help="requests to sign and verify")) -> None:
+    """SigV4 verifications per second in process vs botocore signing the same requests."""
+    from services.bench.sigv4 import main  # noqa: PLC0415 - keeps CLI start-up light
+
+    main(requests=requests)
