@@ -17,7 +17,7 @@ _CANDIDATES = (
     [chr(code) for code in range(0x20, 0x300)]
     + list("\t\n\rйж日本語٣\u3000\u2028😀𝔸")
 )
-_SIMPLE_CLASS = re.compile(r"\^?(\[.*\])([*+])\$?")
+_SIMPLE_CLASS = re.compile(r"\^?(\[(?:\\.|[^\]\\])*\])([*+])\$?")
 _MAX_TEXT = 24
 
 
@@ -59,9 +59,10 @@ def shape_strategy(shape: Any, depth: int = 0) -> st.SearchStrategy[Any]:
         low, high = _bounds(shape, default_max=3)
         return st.lists(shape_strategy(shape.member, depth + 1), min_size=low, max_size=high)
     if kind == "map":
+        # botocore sends nothing at all for an empty map, so only non-empty ones round-trip.
         return st.dictionaries(
             shape_strategy(shape.key, depth + 1), shape_strategy(shape.value, depth + 1),
-            max_size=3,
+            min_size=1, max_size=3,
         )
     if kind == "structure":
         return _structure(shape, depth)
