@@ -20,7 +20,7 @@ from tests.unit.query.models import (
 from tests.unit.query.strategies import shape_strategy
 
 _SETTINGS = settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow],
     derandomize=True,
 )
 
