@@ -15,6 +15,7 @@ from domain.commands import (
     AddUserToGroup,
     AttachGroupPolicy,
     AttachUserPolicy,
+    Command,
     CreateAccessKey,
     CreateAccount,
     CreateGroup,
@@ -93,7 +94,7 @@ def v1_record(payload: dict[str, Any], version: int = 1) -> tuple[list[tuple[str
 
 def scenario() -> list[Event]:
     """A history holding every current event type, decided by the real aggregate."""
-    prefix = [CreateAccount(), CreateUser(user_name="Alice", path="/ops/"),
+    prefix: list[Command] = [CreateAccount(), CreateUser(user_name="Alice", path="/ops/"),
               CreateAccessKey(user_name="Alice")]
     # replay() is deterministic, so the key issued by the prefix has the same id below.
     key = replay(prefix)[-1]

@@ -1,0 +1,106 @@
+"""Who a caller is and which policies apply to it, from an account's folded state (pure).
+
+The api keeps every account's `AccountState` by folding the event stream, and per request asks::
+
+    principal = principal_for(state, user_name)        # None: the account's root user
+    policies = policies_for(state, user_name)           # identity policies + boundary
+    decision = domain.policy.evaluate(RequestContext(..., principal=principal), policies)
+
+`policies_for` gathers the user's inline policies, the default versions of its attached managed
+policies, and the inline and attached policies of each of its groups; the boundary is the
+default version of the user's permissions-boundary policy. Documents are parsed and compiled
+once: the result is cached by the exact policies it holds, so a request costs a few dict
+lookups while nothing changed, and any change (a new default version, a detach) makes a new
+key and so takes effect on the next request.
+
+Policy ids in explanations: a managed policy's ARN; `user/<name>/<policy>` or
+`group/<name>/<policy>` for inline policies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from domain.errors import NoSuchEntity
+from domain.iam.evolve import policy_key
+from domain.iam.state import AccountState, InlinePolicy, User
+from domain.policy import (
+    NO_POLICIES,
+    CompiledPolicy,
+    PolicyKind,
+    Principal,
+    PrincipalPolicies,
+    compile_policy,
+    parse_policy,
+)
+
+# (policy id, kind, document text): what one applicable policy is made of.
+PolicyRef = tuple[str, PolicyKind, str]
+_CACHE_SIZE = 4096
+
+
+def principal_for(state: AccountState, user_name: str | None) -> Principal:
+    """The caller: the account's root user for None, else the IAM user (with its tags)."""
+    if user_name is None:
+        return Principal.root(state.account_id)
+    user = _user(state, user_name)
+    return Principal.user(state.account_id, user.name, user.user_id, path=user.path,
+                          tags=dict(user.tags))
+
+
+def policies_for(state: AccountState, user_name: str | None) -> PrincipalPolicies:
+    """The identity policies and permissions boundary of a user (root: none, it needs none)."""
+    if user_name is None:
+        return NO_POLICIES
+    user = _user(state, user_name)
+    refs: list[PolicyRef] = []
+    _add_inline(refs, f"user/{user.name}", PolicyKind.USER_INLINE,
+                user.inline_policies.values())
+    _add_managed(refs, state, user.attached)
+    for group_key in user.groups:
+        group = state.groups.get(group_key)
+        if group is None:
+            continue
+        _add_inline(refs, f"group/{group.name}", PolicyKind.GROUP_INLINE,
+                    group.inline_policies.values())
+        _add_managed(refs, state, group.attached)
+    boundary: PolicyRef | None = None
+    if user.boundary is not None:
+        policy = state.policies.get(policy_key(user.boundary))
+        if policy is not None:
+            boundary = (policy.arn, PolicyKind.MANAGED, policy.default_document)
+    return _compiled(tuple(refs), boundary)
+
+
+def _user(state: AccountState, user_name: str) -> User:
+    user = state.users.get(user_name.lower())
+    if user is None:
+        raise NoSuchEntity(f"The user with name {user_name} cannot be found.",
+                           account_id=state.account_id, entity=user_name)
+    return user
+
+
+def _add_inline(refs: list[PolicyRef], owner: str, kind: PolicyKind,
+                policies: Iterable[InlinePolicy]) -> None:
+    for policy in policies:
+        refs.append((f"{owner}/{policy.name}", kind, policy.document))
+
+
+def _add_managed(refs: list[PolicyRef], state: AccountState, arns: tuple[str, ...]) -> None:
+    for arn in arns:
+        policy = state.policies.get(policy_key(arn))
+        if policy is not None:
+            refs.append((policy.arn, PolicyKind.MANAGED, policy.default_document))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _compiled(identity: tuple[PolicyRef, ...], boundary: PolicyRef | None) -> PrincipalPolicies:
+    return PrincipalPolicies(identity=tuple(_compile(ref) for ref in identity),
+                             boundary=_compile(boundary) if boundary is not None else None)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _compile(ref: PolicyRef) -> CompiledPolicy:
+    policy_id, kind, document = ref
+    return compile_policy(parse_policy(document, kind), policy_id)
