@@ -68,7 +68,10 @@ class Projector:
         try:
             while True:
                 batches = await consumer.getmany(timeout_ms=200, max_records=5000)
-                records = [record for part in batches.values() for record in part]
+                # A fetch started before the rebalance listener's seek can return records that
+                # are projected already; they are skipped here rather than refused later.
+                records = [record for part in batches.values() for record in part
+                           if record.offset >= self._stored.get(record.partition, 0)]
                 if not records:
                     if writing is not None:
                         await writing
@@ -78,8 +81,11 @@ class Projector:
                 batch = decode_batch(records)
                 await self._past_markers(batch)
                 if writing is not None and not await writing:
+                    # The consumer was re-positioned while this batch was fetched: drop it and
+                    # position again, so nothing fetched after the first seek is lost.
                     writing = None
-                    continue  # the consumer was re-positioned: this batch is stale
+                    await self._seek_to_stored()
+                    continue
                 writing = asyncio.create_task(self._apply(batch, deadletters))
         finally:
             if writing is not None:
@@ -175,8 +181,11 @@ class Projector:
             offsets = await stored_offsets(await self._connection(), self._schema,
                                            self._topics.events)
         for tp in tps:
-            self._consumer.seek(tp, offsets.get(tp.partition, 0))
-            self._stored[tp.partition] = offsets.get(tp.partition, 0)
+            # Stored offsets only move forward; the larger of what Postgres and this process
+            # last saw wins (the listener may read Postgres just before a write lands).
+            target = max(offsets.get(tp.partition, 0), self._stored.get(tp.partition, 0))
+            self._consumer.seek(tp, target)
+            self._stored[tp.partition] = target
 
     async def on_assigned(self, assigned: set[TopicPartition]) -> None:
         """Resume each partition where the read models say it stopped."""
