@@ -1,12 +1,15 @@
 """Fold a batch of events into the net row changes it makes to the read models.
 
-A batch is reduced in memory first, so each table gets one delete and one upsert statement per
-batch however many events it held (never one round trip per event).
+A batch is reduced in memory first, so each table gets at most one cascade delete, one delete
+and one upsert statement per batch however many events it held (never one round trip per
+event). Tables other than accounts, users and access keys are `RowChanges`: rows by primary
+key, put or dropped, the last event winning. When a user, group or policy goes, its id joins
+`gone`: rows that refer to it are deleted by id, and pending rows referring to it are skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,13 +20,33 @@ from events.schemas import (
     AccessKeyDisabled,
     AccessKeyEnabled,
     AccessKeyIssued,
+    AccessKeyUsed,
     AccountCreated,
     Event,
+    GroupCreated,
+    GroupDeleted,
+    GroupMemberAdded,
+    GroupMemberRemoved,
+    InlinePolicyDeleted,
+    InlinePolicyPut,
+    PermissionsBoundaryDeleted,
+    PermissionsBoundaryPut,
+    PolicyAttached,
+    PolicyCreated,
+    PolicyDefaultVersionSet,
+    PolicyDeleted,
+    PolicyDetached,
+    PolicyVersionCreated,
+    PolicyVersionDeleted,
     UserCreated,
     UserDeleted,
+    UserTagged,
+    UserUntagged,
+    UserUpdated,
 )
 
 UserKey = tuple[str, str]  # (account id, lower-cased name)
+Row = tuple[Any, ...]
 
 
 @dataclass(slots=True)
@@ -50,6 +73,17 @@ class UserRow:
 
 
 @dataclass(slots=True)
+class UserRename:
+    """A user renamed or moved since the batch began (`old_name`: its name in the table)."""
+
+    account_id: str
+    old_name: str
+    user_name: str
+    path: str
+    arn: str
+
+
+@dataclass(slots=True)
 class KeyRow:
     """A row of `access_keys` (status-only when `created_at` is None: the row predates us)."""
 
@@ -62,14 +96,70 @@ class KeyRow:
 
 
 @dataclass(slots=True)
+class RowChanges:
+    """Net changes to one table whose rows are whole facts: put by key or dropped by key."""
+
+    upserts: dict[Row, Row] = field(default_factory=dict)  # key columns → all columns
+    deletes: set[Row] = field(default_factory=set)
+
+    def put(self, row: Row, key_size: int) -> None:
+        """Insert or replace the row whose key is its first `key_size` columns."""
+        key = row[:key_size]
+        self.deletes.discard(key)
+        self.upserts[key] = row
+
+    def drop(self, key: Row) -> None:
+        """Delete the row with this key."""
+        self.upserts.pop(key, None)
+        self.deletes.add(key)
+
+    def live_rows(self, gone: set[str]) -> list[Row]:
+        """Pending rows, except those whose key names an entity deleted in this batch."""
+        return [row for key, row in self.upserts.items() if not gone.intersection(key)]
+
+
+# Each table of RowChanges: (columns with their Postgres types, number of key columns,
+# columns holding entity ids that a deleted entity's rows are found by).
+TABLES: dict[str, tuple[tuple[tuple[str, str], ...], int, tuple[str, ...]]] = {
+    "user_tags": ((("user_id", "text"), ("key_lower", "text"), ("account_id", "text"),
+                   ("tag_key", "text"), ("tag_value", "text")), 2, ("user_id",)),
+    "groups": ((("group_id", "text"), ("account_id", "text"), ("name_key", "text"),
+                ("group_name", "text"), ("path", "text"), ("arn", "text"),
+                ("created_at", "timestamptz")), 1, ("group_id",)),
+    "group_members": ((("group_id", "text"), ("user_id", "text"), ("account_id", "text")), 2,
+                      ("group_id", "user_id")),
+    "policies": ((("policy_id", "text"), ("account_id", "text"), ("name_key", "text"),
+                  ("policy_name", "text"), ("path", "text"), ("arn", "text"),
+                  ("description", "text"), ("created_at", "timestamptz")), 1, ("policy_id",)),
+    "policy_versions": ((("policy_id", "text"), ("version_id", "text"), ("account_id", "text"),
+                         ("document", "text"), ("created_at", "timestamptz")), 2,
+                        ("policy_id",)),
+    "policy_defaults": ((("policy_id", "text"), ("version_id", "text")), 1, ("policy_id",)),
+    "policy_attachments": ((("policy_id", "text"), ("entity_type", "text"),
+                            ("entity_id", "text"), ("account_id", "text")), 3,
+                           ("policy_id", "entity_id")),
+    "inline_policies": ((("entity_type", "text"), ("entity_id", "text"), ("name_key", "text"),
+                         ("account_id", "text"), ("policy_name", "text"), ("document", "text")),
+                        3, ("entity_id",)),
+    "user_boundaries": ((("user_id", "text"), ("account_id", "text"), ("policy_id", "text"),
+                         ("policy_arn", "text")), 1, ("user_id", "policy_id")),
+}
+
+
+@dataclass(slots=True)
 class Changes:
     """The net effect of a batch on each table."""
 
     accounts: dict[str, AccountRow] = field(default_factory=dict)
     user_upserts: dict[UserKey, UserRow] = field(default_factory=dict)
-    user_deletes: set[UserKey] = field(default_factory=set)
+    user_deletes: set[str] = field(default_factory=set)  # user ids
+    user_renames: dict[str, UserRename] = field(default_factory=dict)  # by user id
     key_upserts: dict[str, KeyRow] = field(default_factory=dict)
     key_deletes: set[str] = field(default_factory=set)
+    key_uses: dict[str, tuple[datetime, str, str]] = field(default_factory=dict)
+    tables: dict[str, RowChanges] = field(
+        default_factory=lambda: {name: RowChanges() for name in TABLES})
+    gone: set[str] = field(default_factory=set)  # ids of users, groups, policies deleted
     events: int = 0
 
     def add(self, recorded: RecordedEvent) -> None:
@@ -80,6 +170,18 @@ class Changes:
         # A dict lookup by exact type: this runs once per event on the projector's hot path.
         _HANDLERS[type(event)](self, event)
 
+    def table_changes(self) -> Iterator[tuple[str, RowChanges]]:
+        """Each `RowChanges` table with its pending changes."""
+        yield from self.tables.items()
+
+    def _put(self, table: str, *row: Any) -> None:
+        self.tables[table].put(row, TABLES[table][1])
+
+    def _drop(self, table: str, *key: Any) -> None:
+        self.tables[table].drop(key)
+
+    # --- accounts, users, keys ------------------------------------------------------------
+
     def _account_created(self, event: AccountCreated) -> None:
         account = self.accounts[event.account_id]
         account.root_arn = f"arn:aws:iam::{event.account_id}:root"
@@ -87,7 +189,6 @@ class Changes:
 
     def _user_created(self, event: UserCreated) -> None:
         key = (event.account_id, event.user_name.lower())
-        self.user_deletes.discard(key)
         self.user_upserts[key] = UserRow(
             event.account_id, key[1], event.user_name, event.user_id, event.path,
             event.arn, event.created_at,
@@ -95,8 +196,39 @@ class Changes:
 
     def _user_deleted(self, event: UserDeleted) -> None:
         key = (event.account_id, event.user_name.lower())
-        self.user_upserts.pop(key, None)
-        self.user_deletes.add(key)
+        pending = self.user_upserts.get(key)
+        if pending is not None and pending.user_id == event.user_id:
+            del self.user_upserts[key]
+        self.user_renames.pop(event.user_id, None)
+        self.user_deletes.add(event.user_id)
+        self.gone.add(event.user_id)
+
+    def _user_updated(self, event: UserUpdated) -> None:
+        old_key = (event.account_id, event.user_name.lower())
+        pending = self.user_upserts.get(old_key)
+        if pending is not None and pending.user_id == event.user_id:
+            del self.user_upserts[old_key]
+            pending.name_key = event.new_user_name.lower()
+            pending.user_name, pending.path, pending.arn = (
+                event.new_user_name, event.new_path, event.arn)
+            self.user_upserts[(event.account_id, pending.name_key)] = pending
+        else:
+            earlier = self.user_renames.get(event.user_id)
+            self.user_renames[event.user_id] = UserRename(
+                event.account_id, earlier.old_name if earlier else event.user_name,
+                event.new_user_name, event.new_path, event.arn)
+        for key_row in self.key_upserts.values():
+            if (key_row.account_id, key_row.user_name) == (event.account_id, event.user_name):
+                key_row.user_name, key_row.owner_arn = event.new_user_name, event.arn
+
+    def _user_tagged(self, event: UserTagged) -> None:
+        for tag in event.tags:
+            self._put("user_tags", event.user_id, tag.key.lower(), event.account_id, tag.key,
+                      tag.value)
+
+    def _user_untagged(self, event: UserUntagged) -> None:
+        for key in event.tag_keys:
+            self._drop("user_tags", event.user_id, key.lower())
 
     def _key_issued(self, event: AccessKeyIssued) -> None:
         self.key_deletes.discard(event.access_key_id)
@@ -116,7 +248,73 @@ class Changes:
 
     def _key_deleted(self, event: AccessKeyDeleted) -> None:
         self.key_upserts.pop(event.access_key_id, None)
+        self.key_uses.pop(event.access_key_id, None)
         self.key_deletes.add(event.access_key_id)
+
+    def _key_used(self, event: AccessKeyUsed) -> None:
+        self.key_uses[event.access_key_id] = (event.used_at, event.service, event.region)
+
+    # --- groups, policies -----------------------------------------------------------------
+
+    def _group_created(self, event: GroupCreated) -> None:
+        self._put("groups", event.group_id, event.account_id, event.group_name.lower(),
+                  event.group_name, event.path, event.arn, event.created_at)
+
+    def _group_deleted(self, event: GroupDeleted) -> None:
+        self._drop("groups", event.group_id)
+        self.gone.add(event.group_id)
+
+    def _member_added(self, event: GroupMemberAdded) -> None:
+        self._put("group_members", event.group_id, event.user_id, event.account_id)
+
+    def _member_removed(self, event: GroupMemberRemoved) -> None:
+        self._drop("group_members", event.group_id, event.user_id)
+
+    def _policy_created(self, event: PolicyCreated) -> None:
+        self._put("policies", event.policy_id, event.account_id, event.policy_name.lower(),
+                  event.policy_name, event.path, event.arn, event.description, event.created_at)
+        self._put("policy_versions", event.policy_id, "v1", event.account_id, event.document,
+                  event.created_at)
+        self._put("policy_defaults", event.policy_id, "v1")
+
+    def _version_created(self, event: PolicyVersionCreated) -> None:
+        self._put("policy_versions", event.policy_id, event.version_id, event.account_id,
+                  event.document, event.created_at)
+        if event.set_as_default:
+            self._put("policy_defaults", event.policy_id, event.version_id)
+
+    def _version_deleted(self, event: PolicyVersionDeleted) -> None:
+        self._drop("policy_versions", event.policy_id, event.version_id)
+
+    def _default_set(self, event: PolicyDefaultVersionSet) -> None:
+        self._put("policy_defaults", event.policy_id, event.version_id)
+
+    def _policy_deleted(self, event: PolicyDeleted) -> None:
+        self._drop("policies", event.policy_id)
+        self.gone.add(event.policy_id)
+
+    def _attached(self, event: PolicyAttached) -> None:
+        self._put("policy_attachments", event.policy_id, event.entity_type, event.entity_id,
+                  event.account_id)
+
+    def _detached(self, event: PolicyDetached) -> None:
+        self._drop("policy_attachments", event.policy_id, event.entity_type, event.entity_id)
+
+    def _inline_put(self, event: InlinePolicyPut) -> None:
+        self._put("inline_policies", event.entity_type, event.entity_id,
+                  event.policy_name.lower(), event.account_id, event.policy_name,
+                  event.document)
+
+    def _inline_deleted(self, event: InlinePolicyDeleted) -> None:
+        self._drop("inline_policies", event.entity_type, event.entity_id,
+                   event.policy_name.lower())
+
+    def _boundary_put(self, event: PermissionsBoundaryPut) -> None:
+        self._put("user_boundaries", event.user_id, event.account_id, event.policy_id,
+                  event.policy_arn)
+
+    def _boundary_deleted(self, event: PermissionsBoundaryDeleted) -> None:
+        self._drop("user_boundaries", event.user_id)
 
     def _bump(self, account_id: str, sequence: int) -> None:
         row = self.accounts.get(account_id)
@@ -130,8 +328,27 @@ _HANDLERS: dict[type[Event], Callable[[Changes, Any], None]] = {
     AccountCreated: Changes._account_created,
     UserCreated: Changes._user_created,
     UserDeleted: Changes._user_deleted,
+    UserUpdated: Changes._user_updated,
+    UserTagged: Changes._user_tagged,
+    UserUntagged: Changes._user_untagged,
     AccessKeyIssued: Changes._key_issued,
     AccessKeyDisabled: Changes._key_status,
     AccessKeyEnabled: Changes._key_status,
     AccessKeyDeleted: Changes._key_deleted,
+    AccessKeyUsed: Changes._key_used,
+    GroupCreated: Changes._group_created,
+    GroupDeleted: Changes._group_deleted,
+    GroupMemberAdded: Changes._member_added,
+    GroupMemberRemoved: Changes._member_removed,
+    PolicyCreated: Changes._policy_created,
+    PolicyVersionCreated: Changes._version_created,
+    PolicyVersionDeleted: Changes._version_deleted,
+    PolicyDefaultVersionSet: Changes._default_set,
+    PolicyDeleted: Changes._policy_deleted,
+    PolicyAttached: Changes._attached,
+    PolicyDetached: Changes._detached,
+    InlinePolicyPut: Changes._inline_put,
+    InlinePolicyDeleted: Changes._inline_deleted,
+    PermissionsBoundaryPut: Changes._boundary_put,
+    PermissionsBoundaryDeleted: Changes._boundary_deleted,
 }

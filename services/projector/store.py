@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.projector.changes import Changes
+from services.projector.changes import TABLES, Changes, RowChanges
 
 
 class CheckpointMismatch(RuntimeError):
@@ -74,13 +74,12 @@ async def _write_changes(conn: asyncpg.Connection, schema: str, changes: Changes
             [r.account_id for r in bumped], [r.version for r in bumped],
         )
     if changes.user_deletes:
-        deletes = sorted(changes.user_deletes)
         await conn.execute(
-            f'DELETE FROM "{schema}".users AS u USING unnest($1::text[], $2::text[])'
-            " AS d(account_id, name_key)"
-            " WHERE u.account_id = d.account_id AND u.name_key = d.name_key",
-            [d[0] for d in deletes], [d[1] for d in deletes],
+            f'DELETE FROM "{schema}".users WHERE user_id = ANY($1::text[])',
+            sorted(changes.user_deletes),
         )
+    if changes.user_renames:
+        await _rename_users(conn, schema, changes)
     if changes.user_upserts:
         rows = list(changes.user_upserts.values())
         await conn.execute(
@@ -119,4 +118,74 @@ async def _write_changes(conn: asyncpg.Connection, schema: str, changes: Changes
             " FROM unnest($1::text[], $2::text[]) AS s(access_key_id, status)"
             " WHERE k.access_key_id = s.access_key_id",
             [r.access_key_id for r in status_only], [r.status for r in status_only],
+        )
+    if changes.key_uses:
+        uses = sorted(changes.key_uses.items())
+        await conn.execute(
+            f'UPDATE "{schema}".access_keys AS k SET last_used_date = u.used_at,'
+            " last_used_service = u.service, last_used_region = u.region"
+            " FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[])"
+            " AS u(access_key_id, used_at, service, region)"
+            " WHERE k.access_key_id = u.access_key_id",
+            [key for key, _ in uses], [use[0] for _, use in uses],
+            [use[1] for _, use in uses], [use[2] for _, use in uses],
+        )
+    for table, table_rows in changes.table_changes():
+        await _write_rows(conn, schema, table, table_rows, changes.gone)
+
+
+async def _rename_users(conn: asyncpg.Connection, schema: str, changes: Changes) -> None:
+    renames = sorted(changes.user_renames.items())
+    ids = [user_id for user_id, _ in renames]
+    # Names move in two steps so that swapping two names within one batch never collides
+    # on the (account_id, name_key) key; keys follow by their old owner name.
+    await conn.execute(
+        f'UPDATE "{schema}".users SET name_key = \'#\' || user_id WHERE user_id = ANY($1::text[])',
+        ids,
+    )
+    await conn.execute(
+        f'UPDATE "{schema}".users AS u SET name_key = lower(r.user_name), user_name = r.user_name,'
+        " path = r.path, arn = r.arn"
+        " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
+        " AS r(user_id, user_name, path, arn) WHERE u.user_id = r.user_id",
+        ids, [r.user_name for _, r in renames], [r.path for _, r in renames],
+        [r.arn for _, r in renames],
+    )
+    await conn.execute(
+        f'UPDATE "{schema}".access_keys AS k SET user_name = r.user_name, owner_arn = r.arn'
+        " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
+        " AS r(account_id, old_name, user_name, arn)"
+        " WHERE k.account_id = r.account_id AND k.user_name = r.old_name",
+        [r.account_id for _, r in renames], [r.old_name for _, r in renames],
+        [r.user_name for _, r in renames], [r.arn for _, r in renames],
+    )
+
+
+async def _write_rows(conn: asyncpg.Connection, schema: str, table: str, rows: RowChanges,
+                      gone: set[str]) -> None:
+    columns, key_size, id_columns = TABLES[table]
+    names = [name for name, _ in columns]
+    if gone:
+        ids = sorted(gone)
+        where = " OR ".join(f"{column} = ANY($1::text[])" for column in id_columns)
+        await conn.execute(f'DELETE FROM "{schema}".{table} WHERE {where}', ids)
+    if rows.deletes:
+        keys = sorted(rows.deletes)
+        key_columns = columns[:key_size]
+        await conn.execute(
+            f'DELETE FROM "{schema}".{table} AS t USING unnest('
+            + ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(key_columns, 1))
+            + f") AS d({', '.join(name for name, _ in key_columns)}) WHERE "
+            + " AND ".join(f"t.{name} = d.{name}" for name, _ in key_columns),
+            *[[key[i] for key in keys] for i in range(key_size)],
+        )
+    live = rows.live_rows(gone)
+    if live:
+        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in names[key_size:])
+        conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        await conn.execute(
+            f'INSERT INTO "{schema}".{table} ({", ".join(names)}) SELECT * FROM unnest('
+            + ", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(columns, 1))
+            + f") ON CONFLICT ({', '.join(names[:key_size])}) {conflict}",
+            *[[row[i] for row in live] for i in range(len(columns))],
         )

@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import asyncpg
 
 from domain.commands import (
+    AddUserToGroup,
+    AttachGroupPolicy,
+    AttachUserPolicy,
+    Command,
     CreateAccessKey,
     CreateAccount,
+    CreateGroup,
+    CreatePolicy,
+    CreatePolicyVersion,
     CreateUser,
     DeleteAccessKey,
+    DeleteGroup,
+    DeleteGroupPolicy,
+    DeletePolicy,
+    DeletePolicyVersion,
     DeleteUser,
+    DeleteUserPermissionsBoundary,
+    DeleteUserPolicy,
+    DetachGroupPolicy,
+    DetachUserPolicy,
+    PutGroupPolicy,
+    PutUserPermissionsBoundary,
+    PutUserPolicy,
+    RecordAccessKeyUse,
+    RemoveUserFromGroup,
+    SetDefaultPolicyVersion,
+    TagUser,
+    UntagUser,
     UpdateAccessKey,
+    UpdateUser,
 )
+from events.schemas import EVENT_MODELS, Tag
 from services.command_client import CommandClient
 from services.projector.rebuild import rebuild
 from services.settings import Settings
@@ -21,7 +48,18 @@ TABLES = {
     "accounts": "account_id",
     "users": "account_id, name_key",
     "access_keys": "access_key_id",
+    "user_tags": "user_id, key_lower",
+    "groups": "group_id",
+    "group_members": "group_id, user_id",
+    "policies": "policy_id",
+    "policy_versions": "policy_id, version_id",
+    "policy_defaults": "policy_id",
+    "policy_attachments": "policy_id, entity_type, entity_id",
+    "inline_policies": "entity_type, entity_id, name_key",
+    "user_boundaries": "user_id",
 }
+DOC = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",'
+       ' "Resource": "*"}]}')
 
 
 async def snapshot(db: asyncpg.Connection) -> dict[str, list[tuple[object, ...]]]:
@@ -31,6 +69,47 @@ async def snapshot(db: asyncpg.Connection) -> dict[str, list[tuple[object, ...]]
         for table, order in TABLES.items()}
 
 
+def entity_commands(account: str) -> list[Command]:
+    """Commands touching every group, policy, inline, boundary, tag and rename event."""
+    read = f"arn:aws:iam::{account}:policy/team/Read"
+    spare = f"arn:aws:iam::{account}:policy/Spare"
+    return [
+        TagUser(user_name="ann", tags=(Tag(key="team", value="a"), Tag(key="cost", value="1"))),
+        UntagUser(user_name="ann", tag_keys=("COST",)),
+        UpdateUser(user_name="ben", new_user_name="benedict", new_path="/moved/"),
+        CreateGroup(group_name="ops", path="/team/"),
+        CreateGroup(group_name="tmp"),
+        AddUserToGroup(group_name="ops", user_name="ann"),
+        AddUserToGroup(group_name="ops", user_name="benedict"),
+        AddUserToGroup(group_name="tmp", user_name="ann"),
+        RemoveUserFromGroup(group_name="tmp", user_name="ann"),
+        DeleteGroup(group_name="tmp"),
+        CreatePolicy(policy_name="Read", path="/team/", policy_document=DOC, description="r"),
+        CreatePolicy(policy_name="Spare", policy_document=DOC),
+        CreatePolicyVersion(policy_arn=read, policy_document=DOC.replace("s3:*", "s3:Get*")),
+        CreatePolicyVersion(policy_arn=read, policy_document=DOC, set_as_default=True),
+        SetDefaultPolicyVersion(policy_arn=read, version_id="v2"),
+        DeletePolicyVersion(policy_arn=read, version_id="v1"),
+        AttachUserPolicy(user_name="ann", policy_arn=read),
+        AttachUserPolicy(user_name="ann", policy_arn=spare),
+        DetachUserPolicy(user_name="ann", policy_arn=spare),
+        AttachGroupPolicy(group_name="ops", policy_arn=read),
+        AttachGroupPolicy(group_name="ops", policy_arn=spare),
+        DetachGroupPolicy(group_name="ops", policy_arn=spare),
+        PutUserPolicy(user_name="ann", policy_name="own", policy_document=DOC),
+        PutUserPolicy(user_name="ann", policy_name="gone", policy_document=DOC),
+        DeleteUserPolicy(user_name="ann", policy_name="gone"),
+        PutGroupPolicy(group_name="ops", policy_name="g", policy_document=DOC),
+        PutGroupPolicy(group_name="ops", policy_name="h", policy_document=DOC),
+        DeleteGroupPolicy(group_name="ops", policy_name="h"),
+        PutUserPermissionsBoundary(user_name="benedict", permissions_boundary=spare),
+        DeleteUserPermissionsBoundary(user_name="benedict"),
+        PutUserPermissionsBoundary(user_name="ann", permissions_boundary=read),
+        CreatePolicy(policy_name="Doomed", policy_document=DOC),
+        DeletePolicy(policy_arn=f"arn:aws:iam::{account}:policy/Doomed"),
+    ]
+
+
 async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
     settings: Settings, spawn, client: CommandClient, db: asyncpg.Connection, account_id: str
 ) -> None:
@@ -38,25 +117,44 @@ async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
     spawn("processor", "projector")
     other = str(int(account_id) // 10 * 10 + (int(account_id) % 10 + 1) % 10).zfill(12)
     version = 0
+    seen: set[str] = set()
     for account in (account_id, other):
-        await client.send(account, CreateAccount())
+        async def send(command: Command, account: str = account) -> int:
+            reply = await client.send(account, command)
+            assert reply.ok, reply.error_message
+            seen.update(event.type for event in reply.events)
+            return reply.version
+
+        await send(CreateAccount())
         for name in ("ann", "ben", "cid"):
-            await client.send(account, CreateUser(user_name=name, path="/team/"))
+            await send(CreateUser(user_name=name, path="/team/"))
         key = (await client.send(account, CreateAccessKey(user_name="ann"))).events[0].data
-        await client.send(account, CreateAccessKey(user_name="ben"))
-        await client.send(account, UpdateAccessKey(access_key_id=key["access_key_id"],
-                                                   status="Inactive", user_name="ann"))
-        await client.send(account, DeleteAccessKey(access_key_id=key["access_key_id"],
-                                                   user_name="ann"))
-        version = (await client.send(account, DeleteUser(user_name="cid"))).version
+        await send(CreateAccessKey(user_name="ben"))
+        used = datetime.now(UTC)
+        await send(RecordAccessKeyUse(access_key_id=key["access_key_id"], service="iam",
+                                      region="us-east-1", at=used))
+        await send(RecordAccessKeyUse(access_key_id=key["access_key_id"], service="sts",
+                                      region="eu-west-1", at=used + timedelta(minutes=20)))
+        await send(UpdateAccessKey(access_key_id=key["access_key_id"], status="Inactive",
+                                   user_name="ann"))
+        await send(UpdateAccessKey(access_key_id=key["access_key_id"], status="Active",
+                                   user_name="ann"))
+        await send(DeleteAccessKey(access_key_id=key["access_key_id"], user_name="ann"))
+        await send(TagUser(user_name="cid", tags=(Tag(key="x", value="y"),)))
+        await send(DeleteUser(user_name="cid"))
+        for command in entity_commands(account):
+            version = await send(command)
 
     async def versions() -> list[int]:
         return [row["version"] for row in await db.fetch("SELECT version FROM iamlog_rm.accounts")]
 
     await eventually(versions, lambda v: v == [version, version])
     live = await snapshot(db)
-    assert len(live["accounts"]) == 2
-    assert len(live["users"]) == 4
+    assert set(EVENT_MODELS) == seen
+    assert (2, 4, 2, 2, 4, 4) == (
+        len(live["accounts"]), len(live["users"]), len(live["groups"]),
+        len(live["user_tags"]), len(live["policies"]), len(live["group_members"]))
+    assert {"benedict"} <= {row[1] for row in live["users"]}
     progress: list[tuple[int, int]] = []
     result = await rebuild(settings, lambda done, total: progress.append((done, total)))
     assert 2 * version == result.events
