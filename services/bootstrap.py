@@ -103,6 +103,7 @@ async def serve(settings: Settings, roles: set[str]) -> None:
         from services.api.identity_index import IdentityIndex  # noqa: PLC0415
         from services.api.query_endpoint import QueryApi  # noqa: PLC0415
         from services.api.runtime import ApiRuntime  # noqa: PLC0415
+        from services.api.service_endpoints import service_router  # noqa: PLC0415
 
         client = CommandClient(settings)
         await client.start()
@@ -115,7 +116,8 @@ async def serve(settings: Settings, roles: set[str]) -> None:
             return index.caught_up.is_set()
 
         checks["identity_index"] = index_loaded
-        app = create_app(checks, QueryApi(runtime))
+        query = QueryApi(runtime)
+        app = create_app(checks, query, service_router(runtime, query.resolver))
         config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
                                 log_config=None, access_log=False, lifespan="off")
         server = _Server(config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from domain.account import AccountState
@@ -28,7 +29,7 @@ def principal_of(state: AccountState | None, caller: Caller) -> Principal:
 
 
 def decide(state: AccountState | None, caller: Caller, action: str, resource: str, *,
-           now: datetime, context: dict[str, str] | None = None) -> Decision:
+           now: datetime, context: Mapping[str, str | list[str]] | None = None) -> Decision:
     """The decision for `caller` doing `action` on `resource`."""
     request = RequestContext(action=action, resource=resource,
                              principal=principal_of(state, caller), now=now, context=context)
@@ -42,7 +43,7 @@ def decide(state: AccountState | None, caller: Caller, action: str, resource: st
 
 
 def require(state: AccountState | None, caller: Caller, action: str, resource: str, *,
-            now: datetime, context: dict[str, str] | None = None) -> Decision:
+            now: datetime, context: Mapping[str, str | list[str]] | None = None) -> Decision:
     """Raise `AccessDenied` with AWS's message unless the decision allows."""
     decision = decide(state, caller, action, resource, now=now, context=context)
     if not decision.allowed:

@@ -22,6 +22,9 @@ class SignedRequest:
     query: str
     headers: Sequence[tuple[str, str]]
     body: bytes
+    # Set when the verifier sees only the body's digest (`POST /v1/authenticate`): the hex
+    # SHA-256 of the body the caller received; `body` is then ignored.
+    body_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,7 @@ def verify(request: SignedRequest, resolve: Resolver, now: datetime, *,
     if (not presented.presigned and "x-amz-security-token" in headers
             and "x-amz-security-token" not in signed_names):
         raise incomplete("'X-Amz-Security-Token' must be a signed header.")
-    payload_hash = _payload_hash(headers, request.body)
+    payload_hash = _payload_hash(headers, request.body, request.body_sha256)
 
     credential = resolve(presented.access_key_id, presented.session_token)
     signing_key = keys.get(presented.access_key_id, credential.secret_access_key,
@@ -126,9 +126,9 @@ def _check_scope(presented: Presented, scopes: Mapping[str, Collection[str] | No
                        f"not '{presented.terminator}'. ")
 
 
-def _payload_hash(headers: Mapping[str, list[str]], body: bytes) -> str:
+def _payload_hash(headers: Mapping[str, list[str]], body: bytes, digest: str | None) -> str:
     """The declared `x-amz-content-sha256` if it matches the raw body, else the body's hash."""
-    computed = sha256(body).hexdigest()
+    computed = digest.lower() if digest is not None else sha256(body).hexdigest()
     declared = headers.get("x-amz-content-sha256")
     if declared is None:
         return computed
