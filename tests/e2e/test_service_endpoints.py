@@ -83,7 +83,7 @@ def second_api(server: Server) -> Iterator[str]:
     port = _free_port()
     env = server.env()
     env["IAMLOG_HTTP_PORT"] = str(port)
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+    process = subprocess.Popen(
         [sys.executable, "-m", "services.cli.main", "serve", "--role", "api"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
