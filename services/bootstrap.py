@@ -118,10 +118,12 @@ async def serve(settings: Settings, roles: set[str]) -> None:
         checks["identity_index"] = index_loaded
         query = QueryApi(runtime)
         app = create_app(checks, query, service_router(runtime, query.resolver))
-        config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
-                                log_config=None, access_log=False, lifespan="off")
-        server = _Server(config)
-        tasks.append(server.serve())
+    else:
+        # Other roles serve only /healthz, /readyz and /metrics (Kubernetes probes, scrapes).
+        app = create_app(checks)
+    config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
+                            log_config=None, access_log=False, lifespan="off")
+    tasks.append(_Server(config).serve())
     log.info("serving", roles=sorted(roles), http=f"{settings.http_host}:{settings.http_port}")
     try:
         async with asyncio.TaskGroup() as group:

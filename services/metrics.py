@@ -30,3 +30,14 @@ COMMAND_ROUNDTRIP_SECONDS = Histogram(
     "Time from producing a command to receiving its reply",
     buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+API_REQUESTS = Counter(
+    "iamlog_api_requests_total", "Query API requests by action and outcome (ok or error code)",
+    ["action", "outcome"],
+)
+API_REQUEST_SECONDS = Histogram(
+    "iamlog_api_request_seconds", "Query API request latency", ["action"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+AUTH_FAILURES = Counter(
+    "iamlog_auth_failures_total", "Refused authentications by AWS error code", ["code"]
+)

@@ -7,6 +7,7 @@ changes nothing: handlers send their command only after authorization passed.
 
 from __future__ import annotations
 
+import time
 import uuid
 from urllib.parse import parse_qsl
 
@@ -18,7 +19,7 @@ from services.api.authn import KeyResolver, authenticate
 from services.api.iam import HANDLERS, Call
 from services.api.query import QueryProtocol
 from services.api.runtime import ApiRuntime
-from services.command_client import ServiceUnavailable
+from services import metrics
 
 MAX_BODY = 1024 * 1024
 log = structlog.get_logger("iamlog.api")
@@ -40,17 +41,30 @@ class QueryApi:
         self.protocols = {"iam": QueryProtocol("iam"), "sts": QueryProtocol("sts")}
 
     async def __call__(self, request: Request) -> Response:
+        started = time.perf_counter()
+        outcome = _Outcome()
+        response = await self._handle(request, outcome)
+        metrics.API_REQUESTS.labels(outcome.action, outcome.code).inc()
+        metrics.API_REQUEST_SECONDS.labels(outcome.action).observe(time.perf_counter() - started)
+        return response
+
+    async def _handle(self, request: Request, outcome: _Outcome) -> Response:
         request_id = str(uuid.uuid4())
         protocol = self.protocols["iam"]
         try:
             body = await _read_body(request)
-            caller, service = authenticate(self.runtime, self.resolver, request, body)
+            try:
+                caller, service = authenticate(self.runtime, self.resolver, request, body)
+            except DomainError as exc:
+                metrics.AUTH_FAILURES.labels(exc.code).inc()
+                raise
             protocol = self.protocols.get(service) or protocol
             if service not in self.protocols:
                 raise ValidationError(f"Service {service} is not served here.")
             parsed = protocol.parse(parse_qsl(body.decode("utf-8", "strict"),
                                               keep_blank_values=True))
             handler = HANDLERS.get((service, parsed.action))
+            outcome.action = parsed.action  # a model operation name: a bounded label
             if handler is None:
                 raise _not_implemented(parsed.action)
             call = Call(self.runtime, caller, parsed.args, request_id, self.runtime.clock.now(),
@@ -58,12 +72,31 @@ class QueryApi:
             result = await handler(call)
             return Response(protocol.render(parsed, result, request_id), media_type="text/xml")
         except UnicodeDecodeError:
+            outcome.code = ValidationError.code
             return _error(protocol, ValidationError("The request body is not valid UTF-8."),
                           request_id)
         except DomainError as exc:
+            outcome.code = exc.code if exc.code in _KNOWN_CODES else "other"
             return _error(protocol, exc, request_id)
-        except ServiceUnavailable as exc:
-            return _error(protocol, exc, request_id)
+
+
+_KNOWN_CODES = frozenset({
+    "AccessDenied", "InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature",
+    "MissingAuthenticationToken", "RequestExpired", "ExpiredToken", "ValidationError",
+    "MissingParameter", "MissingAction", "InvalidAction", "InvalidParameterValue",
+    "MalformedQueryString", "MalformedPolicyDocument", "LimitExceeded", "EntityAlreadyExists",
+    "DeleteConflict", "NoSuchEntity", "ServiceUnavailable", "RequestEntityTooLarge",
+})
+
+
+class _Outcome:
+    """What a request's metrics are labelled with; both labels have bounded values."""
+
+    __slots__ = ("action", "code")
+
+    def __init__(self) -> None:
+        self.action = "unknown"
+        self.code = "ok"
 
 
 def _not_implemented(action_name: str) -> DomainError:

@@ -67,7 +67,7 @@ def _spawn_processor(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     env.update({"IAMLOG_TOPIC_PREFIX": settings.topic_prefix,
                 "IAMLOG_DATABASE_URL": settings.database_url.get_secret_value(),
                 "IAMLOG_PARTITIONS": str(settings.partitions),
-                "IAMLOG_LOG_LEVEL": "WARNING"})
+                "IAMLOG_LOG_LEVEL": "WARNING", "IAMLOG_HTTP_PORT": "0"})
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "services.cli.main", "serve", "--role", "processor"],

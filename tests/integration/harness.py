@@ -31,6 +31,8 @@ def role_env(settings: Settings) -> dict[str, str]:
         "IAMLOG_PARTITIONS": str(settings.partitions),
         "IAMLOG_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
         "IAMLOG_LOG_LEVEL": "INFO",
+        # Role processes of one test run side by side: each takes a free port for its probes.
+        "IAMLOG_HTTP_PORT": "0",
     })
     return env
 
