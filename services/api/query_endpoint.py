@@ -15,11 +15,12 @@ import structlog
 from fastapi import Request, Response
 
 from domain.errors import DomainError, ValidationError
+from services import metrics
 from services.api.authn import KeyResolver, authenticate
 from services.api.iam import HANDLERS, Call
+from services.api.key_usage import KeyUsage
 from services.api.query import QueryProtocol
 from services.api.runtime import ApiRuntime
-from services import metrics
 
 MAX_BODY = 1024 * 1024
 log = structlog.get_logger("iamlog.api")
@@ -38,6 +39,7 @@ class QueryApi:
     def __init__(self, runtime: ApiRuntime) -> None:
         self.runtime = runtime
         self.resolver = KeyResolver(runtime.index, runtime.master_keys)
+        self.usage = KeyUsage(runtime)
         self.protocols = {"iam": QueryProtocol("iam"), "sts": QueryProtocol("sts")}
 
     async def __call__(self, request: Request) -> Response:
@@ -69,6 +71,7 @@ class QueryApi:
                 raise _not_implemented(parsed.action)
             call = Call(self.runtime, caller, parsed.args, request_id, self.runtime.clock.now(),
                         traceparent=request.headers.get("traceparent"))
+            self.usage.seen(caller, service, call.now)
             result = await handler(call)
             return Response(protocol.render(parsed, result, request_id), media_type="text/xml")
         except UnicodeDecodeError:

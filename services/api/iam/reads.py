@@ -205,7 +205,7 @@ async def list_policy_versions(call: Call) -> Result:
 Lister = Callable[..., Awaitable[q.Page | None]]
 
 
-def _listing(name: str, key: str, kind: str, arg: str, result_key: str, lister: Lister,
+def _listing(name: str, key: str, kind: str, *, arg: str, result_key: str, lister: Lister,
              **extra: str) -> None:
     async def handle(call: Call) -> Result:
         target = str(call.args[arg])
@@ -220,14 +220,16 @@ def _listing(name: str, key: str, kind: str, arg: str, result_key: str, lister: 
     action("iam", name)(handle)
 
 
-_listing("ListAttachedUserPolicies", "attached policies", "user", "UserName",
-         "AttachedPolicies", q.list_attached_user_policies, path_prefix="PathPrefix")
-_listing("ListAttachedGroupPolicies", "attached policies", "group", "GroupName",
-         "AttachedPolicies", q.list_attached_group_policies, path_prefix="PathPrefix")
-_listing("ListUserPolicies", "inline policy names", "user", "UserName", "PolicyNames",
-         q.list_user_policies)
-_listing("ListGroupPolicies", "inline policy names", "group", "GroupName", "PolicyNames",
-         q.list_group_policies)
+_listing("ListAttachedUserPolicies", "attached policies", "user", arg="UserName",
+         result_key="AttachedPolicies", lister=q.list_attached_user_policies,
+         path_prefix="PathPrefix")
+_listing("ListAttachedGroupPolicies", "attached policies", "group", arg="GroupName",
+         result_key="AttachedPolicies", lister=q.list_attached_group_policies,
+         path_prefix="PathPrefix")
+_listing("ListUserPolicies", "inline policy names", "user", arg="UserName",
+         result_key="PolicyNames", lister=q.list_user_policies)
+_listing("ListGroupPolicies", "inline policy names", "group", arg="GroupName",
+         result_key="PolicyNames", lister=q.list_group_policies)
 
 
 @action("iam", "GetUserPolicy")
