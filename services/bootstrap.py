@@ -12,6 +12,7 @@ import asyncpg
 import structlog
 import uvicorn
 from aiokafka.admin import AIOKafkaAdminClient
+from fastapi import FastAPI
 
 from events.topics import ensure_topics
 from services.api.app import create_app
@@ -72,6 +73,30 @@ class _Server(uvicorn.Server):
         yield
 
 
+async def _start_api(settings: Settings, keys: MasterKeys,
+                     checks: dict[str, Check]) -> tuple[FastAPI, ApiRuntime]:
+    """The api role: command client, identity index (loaded), Query API and JSON endpoints."""
+    # Imported here: only the api role needs the Query API, SigV4 and the identity index.
+    from services.api.identity_index import IdentityIndex  # noqa: PLC0415
+    from services.api.query_endpoint import QueryApi  # noqa: PLC0415
+    from services.api.runtime import ApiRuntime  # noqa: PLC0415
+    from services.api.service_endpoints import service_router  # noqa: PLC0415
+
+    client = CommandClient(settings)
+    await client.start()
+    index = IdentityIndex(settings)
+    await index.start()
+    runtime = ApiRuntime(settings=settings, commands=client, index=index, master_keys=keys,
+                         clock=SystemClock())
+
+    async def index_loaded() -> bool:
+        return index.caught_up.is_set()
+
+    checks["identity_index"] = index_loaded
+    query = QueryApi(runtime)
+    return create_app(checks, query, service_router(runtime, query.resolver)), runtime
+
+
 async def serve(settings: Settings, roles: set[str]) -> None:
     """Run `roles` in this process until SIGINT/SIGTERM."""
     await ensure_topics(settings)
@@ -96,28 +121,9 @@ async def serve(settings: Settings, roles: set[str]) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    client: CommandClient | None = None
     runtime: ApiRuntime | None = None
     if "api" in roles:
-        # Imported here: only the api role needs the Query API, SigV4 and the identity index.
-        from services.api.identity_index import IdentityIndex  # noqa: PLC0415
-        from services.api.query_endpoint import QueryApi  # noqa: PLC0415
-        from services.api.runtime import ApiRuntime  # noqa: PLC0415
-        from services.api.service_endpoints import service_router  # noqa: PLC0415
-
-        client = CommandClient(settings)
-        await client.start()
-        index = IdentityIndex(settings)
-        await index.start()
-        runtime = ApiRuntime(settings=settings, commands=client, index=index, master_keys=keys,
-                             clock=SystemClock())
-
-        async def index_loaded() -> bool:
-            return index.caught_up.is_set()
-
-        checks["identity_index"] = index_loaded
-        query = QueryApi(runtime)
-        app = create_app(checks, query, service_router(runtime, query.resolver))
+        app, runtime = await _start_api(settings, keys, checks)
     else:
         # Other roles serve only /healthz, /readyz and /metrics (Kubernetes probes, scrapes).
         app = create_app(checks)
@@ -138,5 +144,4 @@ async def serve(settings: Settings, roles: set[str]) -> None:
         if runtime is not None:
             await runtime.index.stop()
             await runtime.close()
-        if client is not None:
-            await client.stop()
+            await runtime.commands.stop()

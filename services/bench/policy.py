@@ -84,7 +84,7 @@ def main(decisions: int) -> None:
     """Run the benchmark, print the figures and append them to bench-results/policy.jsonl."""
     decisions = max(decisions, 1)
     console = Console()
-    rng = random.Random(_SEED)  # noqa: S311 - reproducible workload, not secrets
+    rng = random.Random(_SEED)
     documents = [_policy_document(rng, index) for index in range(10)]
     full = _principal_policies(documents)
     subset_documents = [_without_conditions(document) for document in documents]

@@ -39,7 +39,7 @@ def kustomize() -> Path:
     """The kustomize binary that `scripts/deploy-tools.sh` installs (`make test` runs it)."""
     script = ROOT / "scripts" / "deploy-tools.sh"
     # Our own script and binary, with fixed arguments.
-    asked = subprocess.run([str(script), "--path"], check=True, capture_output=True, text=True)  # noqa: S603
+    asked = subprocess.run([str(script), "--path"], check=True, capture_output=True, text=True)
     path = Path(asked.stdout.strip())
     if not path.is_file():
         raise KustomizeMissing(f"{path} is missing: run scripts/deploy-tools.sh (make test does)")
@@ -50,7 +50,7 @@ def kustomize() -> Path:
 def render(target: str) -> tuple[Manifest, ...]:
     """Every object of `kustomize build deploy/<target>`, in output order."""
     command = [str(kustomize()), "build", str(DEPLOY / target)]
-    built = subprocess.run(command, check=True, capture_output=True, text=True, timeout=60)  # noqa: S603
+    built = subprocess.run(command, check=True, capture_output=True, text=True, timeout=60)
     return tuple(doc for doc in yaml.safe_load_all(built.stdout) if doc)
 
 

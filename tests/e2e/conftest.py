@@ -113,7 +113,7 @@ class Account:
 def create_account(server: Server) -> Account:
     """`iamlog accounts create` for a fresh random account id."""
     account_id = f"{random.randrange(10**11, 10**12)}"
-    done = subprocess.run(  # noqa: S603 - our own CLI
+    done = subprocess.run(
         [sys.executable, "-m", "services.cli.main", "accounts", "create",
          "--account-id", account_id],
         cwd=ROOT, env=server.env(), capture_output=True, text=True, timeout=60, check=True)

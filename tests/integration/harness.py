@@ -52,7 +52,7 @@ class RoleProcess:
         for role in self.roles:
             args += ["--role", role]
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        self.process = subprocess.Popen(
             args, cwd=ROOT, env=role_env(self.settings), stdout=log, stderr=subprocess.STDOUT
         )
         log.close()

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 def dev(*args: str) -> subprocess.CompletedProcess[str]:
     """Run `iamlog dev <args>` as a user would, in a child process."""
-    return subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+    return subprocess.run(
         [sys.executable, "-m", "services.cli.main", "dev", *args],
         capture_output=True,
         text=True,

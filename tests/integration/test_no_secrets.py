@@ -38,7 +38,7 @@ async def test_no_secret_in_topics_tables_or_logs(  # type: ignore[no-untyped-de
 ) -> None:
     """The root key from the CLI and user keys never leave the reply that created them."""
     spawn("processor", "projector")
-    created = subprocess.run(  # noqa: S603 - our own CLI
+    created = subprocess.run(
         [sys.executable, "-m", "services.cli.main", "accounts", "create",
          "--account-id", account_id],
         cwd=ROOT, env=role_env(settings), capture_output=True, text=True, timeout=60, check=True,
