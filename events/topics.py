@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -58,9 +58,13 @@ def topic_specs(settings: TopicSettings) -> list[NewTopic]:
     ]
 
 
-async def ensure_topics(settings: TopicSettings) -> None:
-    """Create the topics that are missing; existing ones are left as they are."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+async def ensure_topics(settings: TopicSettings, **client_options: Any) -> None:
+    """Create the topics that are missing; existing ones are left as they are.
+
+    `client_options` replace the plain bootstrap connection (e.g. SASL over TLS).
+    """
+    admin = AIOKafkaAdminClient(
+        **(client_options or {"bootstrap_servers": settings.kafka_bootstrap_servers}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -19,6 +19,7 @@ from services.api.app import create_app
 from services.api.health import Check
 from services.command_client import CommandClient
 from services.credentials.master_keys import MasterKeys, load_master_keys
+from services.kafka_options import kafka_options
 from services.processor.worker import Processor
 from services.projector.projector import Projector
 from services.runtime import SystemClock, SystemRandom
@@ -38,7 +39,7 @@ def master_keys(settings: Settings) -> MasterKeys:
 
 async def kafka_reachable(settings: Settings) -> bool:
     """True when the broker answers a metadata request."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
+    admin = AIOKafkaAdminClient(**kafka_options(settings),
                                 request_timeout_ms=2000)
     try:
         async with asyncio.timeout(3):
@@ -99,7 +100,7 @@ async def _start_api(settings: Settings, keys: MasterKeys,
 
 async def serve(settings: Settings, roles: set[str]) -> None:
     """Run `roles` in this process until SIGINT/SIGTERM."""
-    await ensure_topics(settings)
+    await ensure_topics(settings, **kafka_options(settings))
     keys = master_keys(settings)
     tasks: list[Coroutine[Any, Any, None]] = []
     checks: dict[str, Check] = {

@@ -20,6 +20,7 @@ from events.kafka_meta import partitions_of
 from events.topics import Topics
 from services import metrics
 from services.envelopes import CommandEnvelope, Reply
+from services.kafka_options import kafka_options
 from services.settings import Settings
 
 
@@ -48,7 +49,7 @@ class CommandClient:
     async def start(self) -> None:
         """Connect, and position the reply reader at the end before any command is sent."""
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **kafka_options(self._settings),
             enable_idempotence=True,
             acks="all",
             linger_ms=0,
@@ -56,7 +57,7 @@ class CommandClient:
         )
         await self._producer.start()
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **kafka_options(self._settings),
             enable_auto_commit=False,
             isolation_level="read_committed",
             fetch_max_wait_ms=10,

@@ -29,6 +29,7 @@ from events.schemas import (
     Event,
 )
 from events.topics import Topics
+from services.kafka_options import kafka_options
 from services.settings import Settings
 
 log = structlog.get_logger("iamlog.identity")
@@ -105,7 +106,7 @@ class IdentityIndex:
     async def start(self) -> None:
         """Read the whole log, then keep tailing it in the background."""
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **kafka_options(self._settings),
             enable_auto_commit=False,
             isolation_level="read_committed",
             fetch_max_wait_ms=10,

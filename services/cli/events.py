@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer
 from events import cloudevents
 from events.kafka_meta import partitions_of
 from events.topics import Topics
+from services.kafka_options import kafka_options
 from services.settings import Settings, get_settings
 
 app = typer.Typer(no_args_is_help=True, help=__doc__)
@@ -26,7 +27,7 @@ def format_line(recorded: cloudevents.RecordedEvent) -> str:
 async def tail(settings: Settings, *, from_beginning: bool, limit: int | None) -> None:
     """Print events as they are committed to the log."""
     topic = Topics.for_prefix(settings.topic_prefix).events
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+    consumer = AIOKafkaConsumer(**kafka_options(settings),
                                 isolation_level="read_committed", enable_auto_commit=False)
     await consumer.start()
     printed = 0

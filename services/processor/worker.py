@@ -25,6 +25,7 @@ from events import cloudevents
 from events.topics import Topics
 from services import metrics
 from services.envelopes import Reply
+from services.kafka_options import kafka_options
 from services.processor.partition import Outcome, PartitionState, parse_command
 from services.runtime import Clock
 from services.settings import Settings
@@ -75,7 +76,7 @@ class Processor:
     async def run(self) -> None:
         """Process commands until cancelled."""
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **kafka_options(self._settings),
             group_id=self._group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -181,7 +182,7 @@ class Processor:
         tp = pipeline.tp
         started = time.perf_counter()
         producer = AIOKafkaProducer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **kafka_options(self._settings),
             transactional_id=f"{self._settings.topic_prefix}-processor-{tp.partition}",
             enable_idempotence=True,
             acks="all",
@@ -252,7 +253,7 @@ async def restore(settings: Settings, topic: str, partition: int) -> PartitionSt
     state = PartitionState()
     tp = TopicPartition(topic, partition)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **kafka_options(settings),
         enable_auto_commit=False,
         isolation_level="read_committed",
         max_partition_fetch_bytes=8 * 1024 * 1024,

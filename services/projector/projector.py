@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 
 from events.topics import Topics
 from services import metrics
+from services.kafka_options import kafka_options
 from services.projector.batch import DecodedBatch, decode_batch
 from services.projector.migrate import LIVE_SCHEMA
 from services.projector.store import CheckpointMismatch, stored_offsets, write_batch
@@ -46,7 +47,7 @@ class Projector:
     async def run(self) -> None:
         """Project until cancelled."""
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **kafka_options(self._settings),
             group_id=f"{self._settings.topic_prefix}-projector",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -55,7 +56,7 @@ class Projector:
             max_partition_fetch_bytes=4 * 1024 * 1024,
         )
         deadletters = AIOKafkaProducer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers, acks="all",
+            **kafka_options(self._settings), acks="all",
             enable_idempotence=True,
         )
         self._consumer = consumer

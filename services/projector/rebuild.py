@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from events.kafka_meta import partitions_of
 from events.topics import Topics
+from services.kafka_options import kafka_options
 from services.projector.batch import decode_batch
 from services.projector.migrate import LIVE_SCHEMA, apply_schema
 from services.projector.store import write_batch
@@ -49,7 +50,7 @@ async def rebuild(settings: Settings, progress: Callable[[int, int], None] | Non
     topic = Topics.for_prefix(settings.topic_prefix).events
     conn = await asyncpg.connect(settings.database_url.get_secret_value())
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **kafka_options(settings),
         enable_auto_commit=False,
         isolation_level="read_committed",
         max_partition_fetch_bytes=8 * 1024 * 1024,

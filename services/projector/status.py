@@ -8,6 +8,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer
 
 from events.topics import Topics
+from services.kafka_options import kafka_options
 from services.projector.migrate import LIVE_SCHEMA
 from services.projector.rebuild import log_extent
 from services.projector.store import stored_offsets
@@ -32,7 +33,7 @@ async def projection_status(settings: Settings) -> list[PartitionStatus]:
     """One `PartitionStatus` per partition of `<prefix>.events`."""
     topic = Topics.for_prefix(settings.topic_prefix).events
     conn = await asyncpg.connect(settings.database_url.get_secret_value())
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+    consumer = AIOKafkaConsumer(**kafka_options(settings),
                                 isolation_level="read_committed", enable_auto_commit=False)
     await consumer.start()
     try:
