@@ -107,3 +107,17 @@ def test_context_entries_keep_lists_and_refuse_many_scalars() -> None:
     with pytest.raises(InvalidInput):
         _context([{"ContextKeyName": "k", "ContextKeyValues": ["a", "b"],
                    "ContextKeyType": "string"}])
+
+
+def test_resource_policy_naming_the_caller_allows() -> None:
+    """A resource policy that names the simulated user allows without identity policies."""
+    text = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "Grant", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/sim"},
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]})
+    resource = compile_policy(parse_policy(text, PolicyKind.RESOURCE), "ResourcePolicy")
+    principal = Principal.user(ACCOUNT, "sim", "AIDAEXAMPLE")
+    [result] = simulate(Simulation(principal, PrincipalPolicies(), resource, ["s3:GetObject"],
+                                   ["arn:aws:s3:::b/k"], {}), NOW)
+    assert "allowed" == result["EvalDecision"]
+    assert [{"SourcePolicyId": "ResourcePolicy", "SourcePolicyType": "resource"}] == result[
+        "MatchedStatements"]
