@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from services.api.runtime import ApiRuntime
 
 ROLES = ("api", "processor", "projector")
+_GRACE_SECONDS = 20  # below Kubernetes' default 30 s termination grace period
 log = structlog.get_logger("iamlog.serve")
 
 
@@ -130,13 +131,25 @@ async def serve(settings: Settings, roles: set[str]) -> None:
         app = create_app(checks)
     config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
                             log_config=None, access_log=False, lifespan="off")
-    tasks.append(_Server(config).serve())
+    server = _Server(config)
+    draining = asyncio.Event()
+
+    async def not_draining() -> bool:
+        return not draining.is_set()
+
+    checks["accepting"] = not_draining
     log.info("serving", roles=sorted(roles), http=f"{settings.http_host}:{settings.http_port}")
     try:
         async with asyncio.TaskGroup() as group:
+            http = group.create_task(server.serve())
             running = [group.create_task(task) for task in tasks]
             await stop.wait()
+            # Readiness goes false first; requests in flight finish; then each role stops:
+            # the processor lets its open transactions commit and leaves its group.
             log.info("shutting down")
+            draining.set()
+            server.should_exit = True
+            await asyncio.wait({http}, timeout=_GRACE_SECONDS)
             for task in running:
                 task.cancel()
     except* asyncio.CancelledError:
