@@ -7,6 +7,7 @@ changes nothing: handlers send their command only after authorization passed.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from urllib.parse import parse_qsl
@@ -38,20 +39,28 @@ class QueryApi:
 
     def __init__(self, runtime: ApiRuntime) -> None:
         self.runtime = runtime
-        self.resolver = KeyResolver(runtime.index, runtime.master_keys)
+        self.resolver = KeyResolver(runtime.index, runtime.master_keys, runtime.clock.now)
         self.usage = KeyUsage(runtime)
         self.protocols = {"iam": QueryProtocol("iam"), "sts": QueryProtocol("sts")}
 
     async def __call__(self, request: Request) -> Response:
         started = time.perf_counter()
         outcome = _Outcome()
-        response = await self._handle(request, outcome)
+        request_id = str(uuid.uuid4())
+        # Every log line of this request carries its id; its commands' events carry the trace.
+        traceparent = trace_context(request.headers.get("traceparent"), request_id)
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            response = await self._handle(request, outcome, request_id, traceparent)
+            elapsed = time.perf_counter() - started
+            log.info("request", action=outcome.action, outcome=outcome.code,
+                     status=response.status_code, ms=round(elapsed * 1000, 2))
         metrics.API_REQUESTS.labels(outcome.action, outcome.code).inc()
-        metrics.API_REQUEST_SECONDS.labels(outcome.action).observe(time.perf_counter() - started)
+        metrics.API_REQUEST_SECONDS.labels(outcome.action).observe(elapsed)
+        response.headers["x-amzn-requestid"] = request_id
         return response
 
-    async def _handle(self, request: Request, outcome: _Outcome) -> Response:
-        request_id = str(uuid.uuid4())
+    async def _handle(self, request: Request, outcome: _Outcome, request_id: str,
+                      traceparent: str) -> Response:
         protocol = self.protocols["iam"]
         try:
             body = await _read_body(request)
@@ -70,7 +79,7 @@ class QueryApi:
             if handler is None:
                 raise _not_implemented(parsed.action)
             call = Call(self.runtime, caller, parsed.args, request_id, self.runtime.clock.now(),
-                        traceparent=request.headers.get("traceparent"))
+                        traceparent=traceparent)
             self.usage.seen(caller, service, call.now)
             result = await handler(call)
             return Response(protocol.render(parsed, result, request_id), media_type="text/xml")
@@ -100,6 +109,16 @@ class _Outcome:
     def __init__(self) -> None:
         self.action = "unknown"
         self.code = "ok"
+
+
+_TRACEPARENT = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+
+
+def trace_context(header: str | None, request_id: str) -> str:
+    """The W3C `traceparent` of a request: the caller's if valid, else one from the request id."""
+    if header is not None and _TRACEPARENT.fullmatch(header.strip()):
+        return header.strip()
+    return f"00-{uuid.UUID(request_id).hex}-{uuid.UUID(request_id).hex[:16]}-01"
 
 
 def _not_implemented(action_name: str) -> DomainError:
