@@ -32,3 +32,23 @@ def sigv4(requests: int = typer.Option(20_000, help="requests to sign and verify
     from services.bench.sigv4 import main  # noqa: PLC0415 - keeps CLI start-up light
 
     main(requests=requests)
+
+
+@app.command("api")
+def api(
+    requests: int = typer.Option(20_000, help="timed ListAccessKeys requests"),
+    pairs: int = typer.Option(3_000, help="timed CreateAccessKey/DeleteAccessKey pairs"),
+    clients: int = typer.Option(32, help="requests in flight in the reads phase"),
+) -> None:
+    """ListAccessKeys/s and Create+DeleteAccessKey pairs/s through a server of its own."""
+    from services.bench.api import main  # noqa: PLC0415 - keeps CLI start-up light
+
+    main(requests=requests, pairs=pairs, clients=clients)
+
+
+@app.command("footprint")
+def footprint(idle: float = typer.Option(10.0, help="seconds to watch each role idle")) -> None:
+    """Start-up time to ready, resident memory and idle CPU of each role."""
+    from services.bench.footprint import main  # noqa: PLC0415 - keeps CLI start-up light
+
+    main(idle_seconds=idle)
