@@ -36,8 +36,8 @@ def sigv4(requests: int = typer.Option(20_000, help="requests to sign and verify
 
 @app.command("api")
 def api(
-    requests: int = typer.Option(20_000, help="timed ListAccessKeys requests"),
-    pairs: int = typer.Option(3_000, help="timed CreateAccessKey/DeleteAccessKey pairs"),
+    requests: int = typer.Option(10_000, help="timed ListAccessKeys requests"),
+    pairs: int = typer.Option(2_000, help="timed CreateAccessKey/DeleteAccessKey pairs"),
     clients: int = typer.Option(32, help="requests in flight in the reads phase"),
 ) -> None:
     """ListAccessKeys/s and Create+DeleteAccessKey pairs/s through a server of its own."""
