@@ -15,6 +15,7 @@ from domain import ids
 from domain.commands import (
     AddUserToGroup,
     AttachGroupPolicy,
+    AttachRolePolicy,
     AttachUserPolicy,
     Command,
     CreateAccessKey,
@@ -22,30 +23,41 @@ from domain.commands import (
     CreateGroup,
     CreatePolicy,
     CreatePolicyVersion,
+    CreateRole,
     CreateUser,
     DeleteAccessKey,
     DeleteGroup,
     DeleteGroupPolicy,
     DeletePolicy,
     DeletePolicyVersion,
+    DeleteRole,
+    DeleteRolePermissionsBoundary,
+    DeleteRolePolicy,
     DeleteUser,
     DeleteUserPermissionsBoundary,
     DeleteUserPolicy,
     DetachGroupPolicy,
+    DetachRolePolicy,
     DetachUserPolicy,
     PutGroupPolicy,
+    PutRolePermissionsBoundary,
+    PutRolePolicy,
     PutUserPermissionsBoundary,
     PutUserPolicy,
     RecordAccessKeyUse,
     RemoveUserFromGroup,
     SetDefaultPolicyVersion,
+    TagRole,
     TagUser,
+    UntagRole,
     UntagUser,
     UpdateAccessKey,
+    UpdateAssumeRolePolicy,
+    UpdateRole,
     UpdateUser,
 )
 from domain.errors import EntityAlreadyExists, InvalidAction, NoSuchEntity, ValidationError
-from domain.iam import groups, inline, keys, policies, users
+from domain.iam import groups, inline, keys, policies, roles, users
 from domain.iam.evolve import evolve, fold
 from domain.iam.keys import MAX_KEYS_PER_USER
 from domain.iam.state import (
@@ -120,6 +132,18 @@ _DECIDERS: dict[type[Any], Decider] = {
     DeleteGroupPolicy: _without_ctx(inline.delete_group_policy),
     PutUserPermissionsBoundary: _without_ctx(inline.put_boundary),
     DeleteUserPermissionsBoundary: _without_ctx(inline.delete_boundary),
+    CreateRole: roles.create_role,
+    UpdateRole: _without_ctx(roles.update_role),
+    UpdateAssumeRolePolicy: _without_ctx(roles.update_trust_policy),
+    TagRole: _without_ctx(roles.tag_role),
+    UntagRole: _without_ctx(roles.untag_role),
+    AttachRolePolicy: _without_ctx(roles.attach),
+    DetachRolePolicy: _without_ctx(roles.detach),
+    PutRolePolicy: _without_ctx(roles.put_policy),
+    DeleteRolePolicy: _without_ctx(roles.delete_policy),
+    PutRolePermissionsBoundary: _without_ctx(roles.put_boundary),
+    DeleteRolePermissionsBoundary: _without_ctx(roles.delete_boundary),
+    DeleteRole: _without_ctx(roles.delete_role),
 }
 
 __all__ = [

@@ -13,8 +13,12 @@ once: the result is cached by the exact policies it holds, so a request costs a 
 lookups while nothing changed, and any change (a new default version, a detach) makes a new
 key and so takes effect on the next request.
 
-Policy ids in explanations: a managed policy's ARN; `user/<name>/<policy>` or
-`group/<name>/<policy>` for inline policies.
+Policy ids in explanations: a managed policy's ARN; `user/<name>/<policy>`,
+`group/<name>/<policy>` or `role/<name>/<policy>` for inline policies; `role/<name>/trust` for a
+role's trust policy.
+
+`policies_for_role` does the same for a role (its inline and attached policies, its boundary),
+and `trust_policy_of` gives a role's compiled trust policy, both cached the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from functools import lru_cache
 
 from domain.errors import NoSuchEntity
 from domain.iam.evolve import policy_key
-from domain.iam.state import AccountState, InlinePolicy, User
+from domain.iam.state import AccountState, InlinePolicy, Role, User
 from domain.policy import (
     NO_POLICIES,
     CompiledPolicy,
@@ -72,6 +76,35 @@ def policies_for(state: AccountState, user_name: str | None) -> PrincipalPolicie
             boundary = (policy.arn, PolicyKind.MANAGED, policy.default_document)
     return _compiled(tuple(refs), boundary)
 
+
+def policies_for_role(state: AccountState, role_name: str) -> PrincipalPolicies:
+    """The identity policies and permissions boundary of a role (`NoSuchEntity` if none)."""
+    role = _role(state, role_name)
+    refs: list[PolicyRef] = []
+    _add_inline(refs, f"role/{role.name}", PolicyKind.ROLE_INLINE, role.inline_policies.values())
+    _add_managed(refs, state, role.attached)
+    boundary: PolicyRef | None = None
+    if role.boundary is not None:
+        policy = state.policies.get(policy_key(role.boundary))
+        if policy is not None:
+            boundary = (policy.arn, PolicyKind.MANAGED, policy.default_document)
+    return _compiled(tuple(refs), boundary)
+
+
+def trust_policy_of(state: AccountState, role_name: str) -> CompiledPolicy | None:
+    """The compiled trust policy of a role, or None when the account has no such role."""
+    role = state.roles.get(role_name.lower())
+    if role is None:
+        return None
+    return _compile((f"role/{role.name}/trust", PolicyKind.TRUST, role.trust_policy))
+
+
+def _role(state: AccountState, role_name: str) -> Role:
+    role = state.roles.get(role_name.lower())
+    if role is None:
+        raise NoSuchEntity(f"The role with name {role_name} cannot be found.",
+                           account_id=state.account_id, entity=role_name)
+    return role
 
 def _user(state: AccountState, user_name: str) -> User:
     user = state.users.get(user_name.lower())

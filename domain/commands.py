@@ -239,6 +239,106 @@ class DeleteUserPermissionsBoundary(_Command):
     user_name: str
 
 
+class CreateRole(_Command):
+    """Create an IAM role with a trust policy (who may assume it)."""
+
+    kind: Literal["CreateRole"] = "CreateRole"
+    role_name: str
+    assume_role_policy_document: str
+    path: str = "/"
+    description: str | None = None
+    max_session_duration: int = 3600
+    tags: tuple[Tag, ...] = ()
+
+
+class UpdateRole(_Command):
+    """Change a role's description and/or maximum session duration (None: unchanged)."""
+
+    kind: Literal["UpdateRole"] = "UpdateRole"
+    role_name: str
+    description: str | None = None
+    max_session_duration: int | None = None
+
+
+class UpdateAssumeRolePolicy(_Command):
+    """Replace a role's trust policy."""
+
+    kind: Literal["UpdateAssumeRolePolicy"] = "UpdateAssumeRolePolicy"
+    role_name: str
+    policy_document: str
+
+
+class DeleteRole(_Command):
+    """Delete a role that has no policies or instance profiles left."""
+
+    kind: Literal["DeleteRole"] = "DeleteRole"
+    role_name: str
+
+
+class TagRole(_Command):
+    """Add tags to a role; a key present already (ignoring case) gets the new value."""
+
+    kind: Literal["TagRole"] = "TagRole"
+    role_name: str
+    tags: tuple[Tag, ...]
+
+
+class UntagRole(_Command):
+    """Remove tags from a role by key (ignoring case); absent keys are ignored."""
+
+    kind: Literal["UntagRole"] = "UntagRole"
+    role_name: str
+    tag_keys: tuple[str, ...]
+
+
+class AttachRolePolicy(_Command):
+    """Attach a managed policy to a role (at most 10 per role)."""
+
+    kind: Literal["AttachRolePolicy"] = "AttachRolePolicy"
+    role_name: str
+    policy_arn: str
+
+
+class DetachRolePolicy(_Command):
+    """Detach a managed policy from a role."""
+
+    kind: Literal["DetachRolePolicy"] = "DetachRolePolicy"
+    role_name: str
+    policy_arn: str
+
+
+class PutRolePolicy(_Command):
+    """Add or replace an inline policy of a role."""
+
+    kind: Literal["PutRolePolicy"] = "PutRolePolicy"
+    role_name: str
+    policy_name: str
+    policy_document: str
+
+
+class DeleteRolePolicy(_Command):
+    """Remove an inline policy from a role."""
+
+    kind: Literal["DeleteRolePolicy"] = "DeleteRolePolicy"
+    role_name: str
+    policy_name: str
+
+
+class PutRolePermissionsBoundary(_Command):
+    """Set a managed policy as a role's permissions boundary."""
+
+    kind: Literal["PutRolePermissionsBoundary"] = "PutRolePermissionsBoundary"
+    role_name: str
+    permissions_boundary: str
+
+
+class DeleteRolePermissionsBoundary(_Command):
+    """Remove a role's permissions boundary."""
+
+    kind: Literal["DeleteRolePermissionsBoundary"] = "DeleteRolePermissionsBoundary"
+    role_name: str
+
+
 class RecordAccessKeyUse(_Command):
     """Note that a key authenticated a request (the api sends it; recorded ≤ once per 15 min)."""
 
@@ -256,7 +356,10 @@ Command = Annotated[
     | CreatePolicy | CreatePolicyVersion | DeletePolicyVersion | SetDefaultPolicyVersion
     | DeletePolicy | AttachUserPolicy | DetachUserPolicy | AttachGroupPolicy | DetachGroupPolicy
     | PutUserPolicy | DeleteUserPolicy | PutGroupPolicy | DeleteGroupPolicy
-    | PutUserPermissionsBoundary | DeleteUserPermissionsBoundary,
+    | PutUserPermissionsBoundary | DeleteUserPermissionsBoundary
+    | CreateRole | UpdateRole | UpdateAssumeRolePolicy | DeleteRole | TagRole | UntagRole
+    | AttachRolePolicy | DetachRolePolicy | PutRolePolicy | DeleteRolePolicy
+    | PutRolePermissionsBoundary | DeleteRolePermissionsBoundary,
     Field(discriminator="kind"),
 ]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)

@@ -78,6 +78,11 @@ def user_arn(account: str, name: str, path: str = "/") -> Arn:
     return Arn(f"arn:aws:iam::{account}:user{path}{name}")
 
 
+
+def role_arn(account: str, name: str, path: str = "/") -> Arn:
+    """`arn:aws:iam::<account>:role<path><name>`."""
+    return Arn(f"arn:aws:iam::{account}:role{path}{name}")
+
 def group_arn(account: str, name: str, path: str = "/") -> Arn:
     """`arn:aws:iam::<account>:group<path><name>`."""
     return Arn(f"arn:aws:iam::{account}:group{path}{name}")

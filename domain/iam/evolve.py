@@ -20,6 +20,7 @@ from domain.iam.state import (
     Key,
     ManagedPolicy,
     PolicyVersion,
+    Role,
     User,
 )
 from events.schemas import (
@@ -45,6 +46,14 @@ from events.schemas import (
     PolicyDetached,
     PolicyVersionCreated,
     PolicyVersionDeleted,
+    RoleBoundaryDeleted,
+    RoleBoundaryPut,
+    RoleCreated,
+    RoleDeleted,
+    RoleTagged,
+    RoleTrustPolicyUpdated,
+    RoleUntagged,
+    RoleUpdated,
     UserCreated,
     UserDeleted,
     UserTagged,
@@ -83,6 +92,23 @@ def _set_user(state: AccountState, user: User) -> Changes:
 
 def _set_group(state: AccountState, group: Group) -> Changes:
     return {"groups": updated(state.groups, group.name.lower(), group)}
+
+
+def _set_role(state: AccountState, role: Role) -> Changes:
+    return {"roles": updated(state.roles, role.name.lower(), role)}
+
+
+def _set_entity(state: AccountState, entity: User | Group | Role) -> Changes:
+    if isinstance(entity, User):
+        return _set_user(state, entity)
+    return _set_group(state, entity) if isinstance(entity, Group) else _set_role(state, entity)
+
+
+def _entity(state: AccountState, entity_type: str, name: str) -> User | Group | Role:
+    entities: Mapping[str, User | Group | Role] = (
+        state.users if entity_type == "user"
+        else state.groups if entity_type == "group" else state.roles)
+    return entities[name.lower()]
 
 
 def _set_policy(state: AccountState, policy: ManagedPolicy) -> Changes:
@@ -243,16 +269,11 @@ def _policy_deleted(state: AccountState, event: PolicyDeleted) -> Changes:
 
 def _attachment(state: AccountState, event: PolicyAttached | PolicyDetached) -> Changes:
     attached = isinstance(event, PolicyAttached)
-    entity: User | Group = (state.users[event.entity_name.lower()]
-                            if event.entity_type == "user"
-                            else state.groups[event.entity_name.lower()])
+    entity = _entity(state, event.entity_type, event.entity_name)
     arns = (*entity.attached, event.policy_arn) if attached else tuple(
         arn for arn in entity.attached if arn != event.policy_arn)
     changes = _count_policy(state, event.policy_arn, "attachment_count", 1 if attached else -1)
-    if isinstance(entity, User):
-        changes.update(_set_user(state, replace(entity, attached=arns)))
-    else:
-        changes.update(_set_group(state, replace(entity, attached=arns)))
+    changes.update(_set_entity(state, replace(entity, attached=arns)))
     return changes
 
 
@@ -261,13 +282,9 @@ def _attachment(state: AccountState, event: PolicyAttached | PolicyDetached) -> 
 
 def _inline_policy(state: AccountState, event: InlinePolicyPut | InlinePolicyDeleted) -> Changes:
     document = event.document if isinstance(event, InlinePolicyPut) else None
-    if event.entity_type == "user":
-        user = state.users[event.entity_name.lower()]
-        return _set_user(state, replace(user, inline_policies=_inline(
-            user.inline_policies, event.policy_name, document)))
-    group = state.groups[event.entity_name.lower()]
-    return _set_group(state, replace(group, inline_policies=_inline(
-        group.inline_policies, event.policy_name, document)))
+    entity = _entity(state, event.entity_type, event.entity_name)
+    return _set_entity(state, replace(entity, inline_policies=_inline(
+        entity.inline_policies, event.policy_name, document)))
 
 
 def _boundary_put(state: AccountState, event: PermissionsBoundaryPut) -> Changes:
@@ -287,6 +304,62 @@ def _boundary_deleted(state: AccountState, event: PermissionsBoundaryDeleted) ->
     changes.update(_set_user(state, replace(user, boundary=None)))
     return changes
 
+
+
+# --- roles --------------------------------------------------------------------------------
+
+
+def _role_created(state: AccountState, event: RoleCreated) -> Changes:
+    return _set_role(state, Role(
+        event.role_name, event.role_id, event.path, event.arn, event.trust_policy,
+        event.max_session_duration, event.description, tags=tags.merged((), event.tags)))
+
+
+def _role_deleted(state: AccountState, event: RoleDeleted) -> Changes:
+    role = state.roles.get(event.role_name.lower())
+    changes: Changes = {"roles": updated(state.roles, event.role_name.lower(), None)}
+    if role is not None and role.boundary is not None:
+        changes.update(_count_policy(state, role.boundary, "boundary_count", -1))
+    return changes
+
+
+def _role_updated(state: AccountState, event: RoleUpdated) -> Changes:
+    role = state.roles[event.role_name.lower()]
+    return _set_role(state, replace(role, description=event.description,
+                                    max_session_duration=event.max_session_duration))
+
+
+def _role_trust(state: AccountState, event: RoleTrustPolicyUpdated) -> Changes:
+    role = state.roles[event.role_name.lower()]
+    return _set_role(state, replace(role, trust_policy=event.trust_policy))
+
+
+def _role_tagged(state: AccountState, event: RoleTagged) -> Changes:
+    role = state.roles[event.role_name.lower()]
+    return _set_role(state, replace(role, tags=tags.merged(role.tags, event.tags)))
+
+
+def _role_untagged(state: AccountState, event: RoleUntagged) -> Changes:
+    role = state.roles[event.role_name.lower()]
+    return _set_role(state, replace(role, tags=tags.without(role.tags, event.tag_keys)))
+
+
+def _role_boundary_put(state: AccountState, event: RoleBoundaryPut) -> Changes:
+    role = state.roles[event.role_name.lower()]
+    interim = state
+    if role.boundary is not None:
+        interim = replace(state, **_count_policy(state, role.boundary, "boundary_count", -1))
+    changes: Changes = {"policies": interim.policies,
+                        **_count_policy(interim, event.policy_arn, "boundary_count", 1)}
+    changes.update(_set_role(state, replace(role, boundary=event.policy_arn)))
+    return changes
+
+
+def _role_boundary_deleted(state: AccountState, event: RoleBoundaryDeleted) -> Changes:
+    role = state.roles[event.role_name.lower()]
+    changes = _count_policy(state, event.policy_arn, "boundary_count", -1)
+    changes.update(_set_role(state, replace(role, boundary=None)))
+    return changes
 
 _HANDLERS: dict[type[Event], Callable[[AccountState, Any], Changes]] = {
     AccountCreated: _account_created,
@@ -315,4 +388,12 @@ _HANDLERS: dict[type[Event], Callable[[AccountState, Any], Changes]] = {
     InlinePolicyDeleted: _inline_policy,
     PermissionsBoundaryPut: _boundary_put,
     PermissionsBoundaryDeleted: _boundary_deleted,
+    RoleCreated: _role_created,
+    RoleDeleted: _role_deleted,
+    RoleUpdated: _role_updated,
+    RoleTrustPolicyUpdated: _role_trust,
+    RoleTagged: _role_tagged,
+    RoleUntagged: _role_untagged,
+    RoleBoundaryPut: _role_boundary_put,
+    RoleBoundaryDeleted: _role_boundary_deleted,
 }

@@ -16,7 +16,8 @@ from domain.commands import (
 )
 from domain.errors import LimitExceeded, NoSuchEntity
 from domain.iam import lookup
-from domain.iam.state import AccountState, Group, InlinePolicy, User
+from domain.iam.policies import entity_id
+from domain.iam.state import AccountState, Group, InlinePolicy, Role, User
 from domain.policy import PolicyKind, parse_policy, policy_size
 from events.schemas import (
     Event,
@@ -26,31 +27,34 @@ from events.schemas import (
     PermissionsBoundaryPut,
 )
 
-Kind = Literal["user", "group"]
+Kind = Literal["user", "group", "role"]
+Entity = User | Group | Role
+_KINDS = {"user": PolicyKind.USER_INLINE, "group": PolicyKind.GROUP_INLINE,
+          "role": PolicyKind.ROLE_INLINE}
 
 
 def put_user_policy(state: AccountState, command: PutUserPolicy) -> list[Event]:
     """PutUserPolicy: a valid document; all of a user's inline policies ≤ 2,048 characters."""
     user = lookup.user(state, command.user_name)
-    return _put(state, "user", user, command.policy_name, command.policy_document)
+    return put(state, "user", user, command.policy_name, command.policy_document)
 
 
 def put_group_policy(state: AccountState, command: PutGroupPolicy) -> list[Event]:
     """PutGroupPolicy: a valid document; all of a group's inline policies ≤ 5,120 characters."""
     group = lookup.group(state, command.group_name)
-    return _put(state, "group", group, command.policy_name, command.policy_document)
+    return put(state, "group", group, command.policy_name, command.policy_document)
 
 
 def delete_user_policy(state: AccountState, command: DeleteUserPolicy) -> list[Event]:
     """DeleteUserPolicy: the user must have the policy."""
     user = lookup.user(state, command.user_name)
-    return _delete(state, "user", user, command.policy_name)
+    return delete(state, "user", user, command.policy_name)
 
 
 def delete_group_policy(state: AccountState, command: DeleteGroupPolicy) -> list[Event]:
     """DeleteGroupPolicy: the group must have the policy."""
     group = lookup.group(state, command.group_name)
-    return _delete(state, "group", group, command.policy_name)
+    return delete(state, "group", group, command.policy_name)
 
 
 def put_boundary(state: AccountState, command: PutUserPermissionsBoundary) -> list[Event]:
@@ -75,39 +79,40 @@ def delete_boundary(state: AccountState, command: DeleteUserPermissionsBoundary)
                                        policy_arn=user.boundary)]
 
 
-def _fields(kind: Kind, entity: User | Group, policy_name: str) -> dict[str, str]:
-    entity_id = entity.user_id if isinstance(entity, User) else entity.group_id
-    return {"entity_type": kind, "entity_name": entity.name, "entity_id": entity_id,
+def _fields(kind: Kind, entity: Entity, policy_name: str) -> dict[str, str]:
+    return {"entity_type": kind, "entity_name": entity.name, "entity_id": entity_id(entity),
             "entity_arn": entity.arn, "policy_name": policy_name}
 
 
-def _put(state: AccountState, kind: Kind, entity: User | Group, name: str,
-         document: str) -> list[Event]:
+def put(state: AccountState, kind: Kind, entity: Entity, name: str,
+        document: str) -> list[Event]:
+    """Add or replace inline policy `name` of `entity`; the same document again is no event."""
     ids.entity_name(name, "policyName", ids.POLICY_NAME_MAX)
-    policy_kind = PolicyKind.USER_INLINE if kind == "user" else PolicyKind.GROUP_INLINE
+    policy_kind = _KINDS[kind]
     parse_policy(document, policy_kind)
     current = entity.inline_policies.get(name.lower())
     if current is not None and (current.name, current.document) == (name, document):
         return []
-    _check_aggregate(state, entity, name, document, policy_kind)
+    _check_aggregate(state, kind, entity, name, document)
     return [InlinePolicyPut(account_id=state.account_id, **_fields(kind, entity, name),
                             document=document)]
 
 
-def _check_aggregate(state: AccountState, entity: User | Group, name: str, document: str,
-                     policy_kind: PolicyKind) -> None:
+def _check_aggregate(state: AccountState, kind: Kind, entity: Entity, name: str,
+                     document: str) -> None:
     # AWS limits the total size of an identity's inline policies, not each one alone.
+    policy_kind = _KINDS[kind]
     others: Mapping[str, InlinePolicy] = entity.inline_policies
     total = policy_size(document) + sum(policy_size(p.document) for key, p in others.items()
                                         if key != name.lower())
     if total > policy_kind.size_limit:
-        kind = "user" if isinstance(entity, User) else "group"
         raise LimitExceeded(f"Maximum policy size of {policy_kind.size_limit} bytes exceeded "
                             f"for {kind} {entity.name}", account_id=state.account_id,
                             entity=entity.name)
 
 
-def _delete(state: AccountState, kind: Kind, entity: User | Group, name: str) -> list[Event]:
+def delete(state: AccountState, kind: Kind, entity: Entity, name: str) -> list[Event]:
+    """Remove inline policy `name` from `entity`: it must be there."""
     ids.entity_name(name, "policyName", ids.POLICY_NAME_MAX)
     current = entity.inline_policies.get(name.lower())
     if current is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain import ids
 from domain.errors import NoSuchEntity, ValidationError
-from domain.iam.state import AccountState, Group, ManagedPolicy, User
+from domain.iam.state import AccountState, Group, ManagedPolicy, Role, User
 
 ARN_MIN, ARN_MAX = 20, 2048
 
@@ -28,6 +28,16 @@ def group(state: AccountState, name: str) -> Group:
                            account_id=state.account_id, entity=name)
     return found
 
+
+
+def role(state: AccountState, name: str) -> Role:
+    """The role called `name` (ignoring case)."""
+    ids.entity_name(name, "roleName")
+    found = state.roles.get(name.lower())
+    if found is None:
+        raise NoSuchEntity(f"The role with name {name} cannot be found.",
+                           account_id=state.account_id, entity=name)
+    return found
 
 def policy(state: AccountState, arn: str, field: str = "policyArn") -> ManagedPolicy:
     """The customer-managed policy with exactly this ARN.

@@ -26,7 +26,7 @@ from domain.errors import (
     ValidationError,
 )
 from domain.iam import lookup
-from domain.iam.state import AccountState, Context, Group, ManagedPolicy, User
+from domain.iam.state import AccountState, Context, Group, ManagedPolicy, Role, User
 from domain.policy import PolicyKind, parse_policy
 from events.schemas import (
     Event,
@@ -129,47 +129,60 @@ def delete_policy(state: AccountState, command: DeletePolicy) -> list[Event]:
 def attach_user(state: AccountState, command: AttachUserPolicy) -> list[Event]:
     """AttachUserPolicy: at most 10; attaching again changes nothing."""
     user = lookup.user(state, command.user_name)
-    return _attach(state, "user", user, lookup.policy(state, command.policy_arn))
+    return attach(state, "user", user, lookup.policy(state, command.policy_arn))
 
 
 def attach_group(state: AccountState, command: AttachGroupPolicy) -> list[Event]:
     """AttachGroupPolicy: at most 10; attaching again changes nothing."""
     group = lookup.group(state, command.group_name)
-    return _attach(state, "group", group, lookup.policy(state, command.policy_arn))
+    return attach(state, "group", group, lookup.policy(state, command.policy_arn))
 
 
 def detach_user(state: AccountState, command: DetachUserPolicy) -> list[Event]:
     """DetachUserPolicy: the policy must be attached to the user."""
     user = lookup.user(state, command.user_name)
-    return _detach(state, "user", user, command.policy_arn)
+    return detach(state, "user", user, command.policy_arn)
 
 
 def detach_group(state: AccountState, command: DetachGroupPolicy) -> list[Event]:
     """DetachGroupPolicy: the policy must be attached to the group."""
     group = lookup.group(state, command.group_name)
-    return _detach(state, "group", group, command.policy_arn)
+    return detach(state, "group", group, command.policy_arn)
 
 
-def _entity_fields(kind: Literal["user", "group"], entity: User | Group) -> dict[str, str]:
-    entity_id = entity.user_id if isinstance(entity, User) else entity.group_id
-    return {"entity_type": kind, "entity_name": entity.name, "entity_id": entity_id,
+Kind = Literal["user", "group", "role"]
+Entity = User | Group | Role
+_QUOTAS = {"user": "PoliciesPerUser", "group": "PoliciesPerGroup", "role": "PoliciesPerRole"}
+
+
+def entity_id(entity: Entity) -> str:
+    """The unique id (AIDA…, AGPA…, AROA…) of a user, group or role."""
+    if isinstance(entity, User):
+        return entity.user_id
+    return entity.group_id if isinstance(entity, Group) else entity.role_id
+
+
+def _entity_fields(kind: Kind, entity: Entity) -> dict[str, str]:
+    entity_id_ = entity_id(entity)
+    return {"entity_type": kind, "entity_name": entity.name, "entity_id": entity_id_,
             "entity_arn": entity.arn}
 
 
-def _attach(state: AccountState, kind: Literal["user", "group"], entity: User | Group,
-            policy: ManagedPolicy) -> list[Event]:
+def attach(state: AccountState, kind: Kind, entity: Entity,
+           policy: ManagedPolicy) -> list[Event]:
+    """Attach `policy` to `entity` (at most 10); attaching again changes nothing."""
     if policy.arn in entity.attached:
         return []
     if len(entity.attached) >= MAX_ATTACHED:
-        quota = "PoliciesPerUser" if kind == "user" else "PoliciesPerGroup"
+        quota = _QUOTAS[kind]
         raise LimitExceeded(f"Cannot exceed quota for {quota}: {MAX_ATTACHED}",
                             account_id=state.account_id, entity=entity.name)
     return [PolicyAttached(account_id=state.account_id, policy_arn=policy.arn,
                            policy_id=policy.policy_id, **_entity_fields(kind, entity))]
 
 
-def _detach(state: AccountState, kind: Literal["user", "group"], entity: User | Group,
-            arn: str) -> list[Event]:
+def detach(state: AccountState, kind: Kind, entity: Entity, arn: str) -> list[Event]:
+    """Detach `arn` from `entity`: it must be attached."""
     policy = lookup.policy(state, arn)
     if policy.arn not in entity.attached:
         raise NoSuchEntity(f"Policy {arn} was not found.", account_id=state.account_id,

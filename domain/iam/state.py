@@ -31,7 +31,7 @@ class Context:
 
 @dataclass(frozen=True, slots=True)
 class InlinePolicy:
-    """A policy embedded in one user or group."""
+    """A policy embedded in one user, group or role."""
 
     name: str
     document: str
@@ -82,6 +82,25 @@ class Group:
 
 
 @dataclass(frozen=True, slots=True)
+class Role:
+    """An IAM role: its trust policy decides who may assume it, its policies what it may do."""
+
+    name: str
+    role_id: str
+    path: str
+    arn: str
+    trust_policy: str
+    max_session_duration: int  # seconds, 3,600–43,200
+    description: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+    inline_policies: Mapping[str, InlinePolicy] = field(default_factory=lambda: _NO_INLINE)
+    attached: tuple[str, ...] = ()
+    boundary: str | None = None
+    # names of the instance profiles holding the role (none until instance profiles exist)
+    instance_profiles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyVersion:
     """One version of a managed policy."""
 
@@ -102,8 +121,8 @@ class ManagedPolicy:
     versions: Mapping[str, PolicyVersion]  # by version id ("v1", …)
     default_version: str
     next_version: int  # AWS never reuses a version number
-    attachment_count: int = 0  # users and groups it is attached to
-    boundary_count: int = 0  # users it bounds
+    attachment_count: int = 0  # users, groups and roles it is attached to
+    boundary_count: int = 0  # users and roles it bounds
 
     @property
     def default_document(self) -> str:
@@ -126,6 +145,7 @@ class AccountState:
     keys: Mapping[str, Key] = field(default_factory=_empty)  # type: ignore[arg-type]
     groups: Mapping[str, Group] = field(default_factory=_empty)  # type: ignore[arg-type]
     policies: Mapping[str, ManagedPolicy] = field(default_factory=_empty)  # type: ignore[arg-type]
+    roles: Mapping[str, Role] = field(default_factory=_empty)  # type: ignore[arg-type]
     root_keys: tuple[str, ...] = ()
 
 

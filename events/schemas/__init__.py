@@ -27,6 +27,16 @@ from events.schemas.policy import (
     PolicyVersionCreated,
     PolicyVersionDeleted,
 )
+from events.schemas.role import (
+    RoleBoundaryDeleted,
+    RoleBoundaryPut,
+    RoleCreated,
+    RoleDeleted,
+    RoleTagged,
+    RoleTrustPolicyUpdated,
+    RoleUntagged,
+    RoleUpdated,
+)
 from events.schemas.tags import Tag
 from events.schemas.user import UserCreated, UserDeleted, UserTagged, UserUntagged, UserUpdated
 
@@ -59,6 +69,14 @@ EVENT_MODELS: dict[str, type[Event]] = {
         InlinePolicyDeleted,
         PermissionsBoundaryPut,
         PermissionsBoundaryDeleted,
+        RoleCreated,
+        RoleDeleted,
+        RoleUpdated,
+        RoleTrustPolicyUpdated,
+        RoleTagged,
+        RoleUntagged,
+        RoleBoundaryPut,
+        RoleBoundaryDeleted,
     )
 }
 
@@ -86,6 +104,14 @@ __all__ = [
     "PolicyDetached",
     "PolicyVersionCreated",
     "PolicyVersionDeleted",
+    "RoleBoundaryDeleted",
+    "RoleBoundaryPut",
+    "RoleCreated",
+    "RoleDeleted",
+    "RoleTagged",
+    "RoleTrustPolicyUpdated",
+    "RoleUntagged",
+    "RoleUpdated",
     "Tag",
     "UserCreated",
     "UserDeleted",

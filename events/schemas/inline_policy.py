@@ -1,4 +1,4 @@
-"""Inline policies of users and groups, and users' permissions boundaries."""
+"""Inline policies of users, groups and roles, and users' permissions boundaries."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ class _InlineEvent(Event):
     policy_name: str
 
     def subject(self) -> str:
-        """The ARN of the user or group the policy is embedded in."""
+        """The ARN of the user, group or role the policy is embedded in."""
         return self.entity_arn
 
 
 class InlinePolicyPut(_InlineEvent):
-    """An inline policy was added to a user or group, or replaced (PutUserPolicy, …)."""
+    """An inline policy was added to a user, group or role, or replaced (PutUserPolicy, …)."""
 
     event_type: ClassVar[str] = "iamlog.inline_policy.put"
     version: ClassVar[int] = 1
@@ -30,7 +30,7 @@ class InlinePolicyPut(_InlineEvent):
 
 
 class InlinePolicyDeleted(_InlineEvent):
-    """An inline policy was removed from a user or group."""
+    """An inline policy was removed from a user, group or role."""
 
     event_type: ClassVar[str] = "iamlog.inline_policy.deleted"
     version: ClassVar[int] = 1

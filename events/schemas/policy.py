@@ -10,7 +10,7 @@ from pydantic import Field
 from events.schemas.base import Event
 
 VERSION_ID = r"^v[1-9][0-9]*$"
-EntityType = Literal["user", "group"]
+EntityType = Literal["user", "group", "role"]
 
 
 class PolicyCreated(Event):
@@ -94,19 +94,19 @@ class _Attachment(_PolicyEvent):
     entity_arn: str
 
     def subject(self) -> str:
-        """The ARN of the user or group whose permissions changed."""
+        """The ARN of the user, group or role whose permissions changed."""
         return self.entity_arn
 
 
 class PolicyAttached(_Attachment):
-    """A managed policy was attached to a user or a group."""
+    """A managed policy was attached to a user, a group or a role."""
 
     event_type: ClassVar[str] = "iamlog.policy.attached"
     version: ClassVar[int] = 1
 
 
 class PolicyDetached(_Attachment):
-    """A managed policy was detached from a user or a group."""
+    """A managed policy was detached from a user, a group or a role."""
 
     event_type: ClassVar[str] = "iamlog.policy.detached"
     version: ClassVar[int] = 1

@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 from domain.commands import (
     AddUserToGroup,
     AttachGroupPolicy,
+    AttachRolePolicy,
     AttachUserPolicy,
     Command,
     CreateAccessKey,
@@ -21,26 +22,37 @@ from domain.commands import (
     CreateGroup,
     CreatePolicy,
     CreatePolicyVersion,
+    CreateRole,
     CreateUser,
     DeleteAccessKey,
     DeleteGroup,
     DeleteGroupPolicy,
     DeletePolicy,
     DeletePolicyVersion,
+    DeleteRole,
+    DeleteRolePermissionsBoundary,
+    DeleteRolePolicy,
     DeleteUser,
     DeleteUserPermissionsBoundary,
     DeleteUserPolicy,
     DetachGroupPolicy,
+    DetachRolePolicy,
     DetachUserPolicy,
     PutGroupPolicy,
+    PutRolePermissionsBoundary,
+    PutRolePolicy,
     PutUserPermissionsBoundary,
     PutUserPolicy,
     RecordAccessKeyUse,
     RemoveUserFromGroup,
     SetDefaultPolicyVersion,
+    TagRole,
     TagUser,
+    UntagRole,
     UntagUser,
     UpdateAccessKey,
+    UpdateAssumeRolePolicy,
+    UpdateRole,
     UpdateUser,
 )
 from events.cloudevents import EventMeta, MalformedEvent, dataschema, decode, encode
@@ -92,6 +104,11 @@ def v1_record(payload: dict[str, Any], version: int = 1) -> tuple[list[tuple[str
     return headers, json.dumps(payload).encode()
 
 
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+    "Action": "sts:AssumeRole"}]})
+
+
 def scenario() -> list[Event]:
     """A history holding every current event type, decided by the real aggregate."""
     prefix: list[Command] = [CreateAccount(), CreateUser(user_name="Alice", path="/ops/"),
@@ -126,6 +143,20 @@ def scenario() -> list[Event]:
         PutGroupPolicy(group_name="Ops", policy_name="p", policy_document=ALLOW_ALL),
         PutUserPermissionsBoundary(user_name="Alicia", permissions_boundary=policy),
         DeleteUserPermissionsBoundary(user_name="Alicia"),
+        CreateRole(role_name="Deployer", assume_role_policy_document=TRUST,
+                   tags=(Tag(key="a", value="1"),)),
+        UpdateRole(role_name="Deployer", description="deploys", max_session_duration=7200),
+        UpdateAssumeRolePolicy(role_name="Deployer", policy_document=TRUST.replace("root",
+                                                                                   "user/x")),
+        TagRole(role_name="Deployer", tags=(Tag(key="b", value="2"),)),
+        UntagRole(role_name="Deployer", tag_keys=("a",)),
+        AttachRolePolicy(role_name="Deployer", policy_arn=policy),
+        DetachRolePolicy(role_name="Deployer", policy_arn=policy),
+        PutRolePolicy(role_name="Deployer", policy_name="p", policy_document=ALLOW_ALL),
+        DeleteRolePolicy(role_name="Deployer", policy_name="p"),
+        PutRolePermissionsBoundary(role_name="Deployer", permissions_boundary=policy),
+        DeleteRolePermissionsBoundary(role_name="Deployer"),
+        DeleteRole(role_name="Deployer"),
         DeletePolicy(policy_arn=policy),
         DeleteUser(user_name="Alicia"),
         DeleteGroupPolicy(group_name="Ops", policy_name="p"),
