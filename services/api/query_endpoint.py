@@ -39,7 +39,7 @@ class QueryApi:
 
     def __init__(self, runtime: ApiRuntime) -> None:
         self.runtime = runtime
-        self.resolver = KeyResolver(runtime.index, runtime.master_keys, runtime.clock.now)
+        self.resolver = KeyResolver(runtime.index, runtime.master_keys)
         self.usage = KeyUsage(runtime)
         self.protocols = {"iam": QueryProtocol("iam"), "sts": QueryProtocol("sts")}
 
