@@ -6,6 +6,7 @@ import asyncio
 from typing import Annotated
 
 import typer
+import uvloop
 
 from services.bootstrap import ROLES
 from services.bootstrap import serve as run
@@ -25,4 +26,5 @@ def serve(
         raise typer.BadParameter(f"unknown role(s): {', '.join(sorted(unknown))}")
     settings = get_settings()
     configure_logging(settings.log_level)
+    uvloop.install()  # a faster event loop for every role (aiokafka, asyncpg, uvicorn)
     asyncio.run(run(settings, set(role) or set(ROLES)))
