@@ -3,7 +3,7 @@
 A batch is reduced in memory first, so each table gets at most one cascade delete, one delete
 and one upsert statement per batch however many events it held (never one round trip per
 event). Tables other than accounts, users and access keys are `RowChanges`: rows by primary
-key, put or dropped, the last event winning. When a user, group or policy goes, its id joins
+key, put or dropped, the last event winning. When a user, group, role or policy goes, its id joins
 `gone`: rows that refer to it are deleted by id, and pending rows referring to it are skipped.
 """
 
@@ -38,6 +38,14 @@ from events.schemas import (
     PolicyDetached,
     PolicyVersionCreated,
     PolicyVersionDeleted,
+    RoleBoundaryDeleted,
+    RoleBoundaryPut,
+    RoleCreated,
+    RoleDeleted,
+    RoleTagged,
+    RoleTrustPolicyUpdated,
+    RoleUntagged,
+    RoleUpdated,
     UserCreated,
     UserDeleted,
     UserTagged,
@@ -143,6 +151,17 @@ TABLES: dict[str, tuple[tuple[tuple[str, str], ...], int, tuple[str, ...]]] = {
                         3, ("entity_id",)),
     "user_boundaries": ((("user_id", "text"), ("account_id", "text"), ("policy_id", "text"),
                          ("policy_arn", "text")), 1, ("user_id", "policy_id")),
+    "roles": ((("role_id", "text"), ("account_id", "text"), ("name_key", "text"),
+               ("role_name", "text"), ("path", "text"), ("arn", "text"),
+               ("created_at", "timestamptz")), 1, ("role_id",)),
+    "role_settings": ((("role_id", "text"), ("account_id", "text"), ("description", "text"),
+                       ("max_session_duration", "integer")), 1, ("role_id",)),
+    "role_trust_policies": ((("role_id", "text"), ("account_id", "text"),
+                             ("document", "text")), 1, ("role_id",)),
+    "role_tags": ((("role_id", "text"), ("key_lower", "text"), ("account_id", "text"),
+                   ("tag_key", "text"), ("tag_value", "text")), 2, ("role_id",)),
+    "role_boundaries": ((("role_id", "text"), ("account_id", "text"), ("policy_id", "text"),
+                         ("policy_arn", "text")), 1, ("role_id", "policy_id")),
 }
 
 
@@ -316,6 +335,45 @@ class Changes:
     def _boundary_deleted(self, event: PermissionsBoundaryDeleted) -> None:
         self._drop("user_boundaries", event.user_id)
 
+    # --- roles --------------------------------------------------------------------------
+
+    def _role_created(self, event: RoleCreated) -> None:
+        self._put("roles", event.role_id, event.account_id, event.role_name.lower(),
+                  event.role_name, event.path, event.arn, event.created_at)
+        self._put("role_settings", event.role_id, event.account_id, event.description,
+                  event.max_session_duration)
+        self._put("role_trust_policies", event.role_id, event.account_id, event.trust_policy)
+        for tag in event.tags:
+            self._put("role_tags", event.role_id, tag.key.lower(), event.account_id, tag.key,
+                      tag.value)
+
+    def _role_deleted(self, event: RoleDeleted) -> None:
+        self._drop("roles", event.role_id)
+        self.gone.add(event.role_id)
+
+    def _role_updated(self, event: RoleUpdated) -> None:
+        self._put("role_settings", event.role_id, event.account_id, event.description,
+                  event.max_session_duration)
+
+    def _role_trust(self, event: RoleTrustPolicyUpdated) -> None:
+        self._put("role_trust_policies", event.role_id, event.account_id, event.trust_policy)
+
+    def _role_tagged(self, event: RoleTagged) -> None:
+        for tag in event.tags:
+            self._put("role_tags", event.role_id, tag.key.lower(), event.account_id, tag.key,
+                      tag.value)
+
+    def _role_untagged(self, event: RoleUntagged) -> None:
+        for key in event.tag_keys:
+            self._drop("role_tags", event.role_id, key.lower())
+
+    def _role_boundary_put(self, event: RoleBoundaryPut) -> None:
+        self._put("role_boundaries", event.role_id, event.account_id, event.policy_id,
+                  event.policy_arn)
+
+    def _role_boundary_deleted(self, event: RoleBoundaryDeleted) -> None:
+        self._drop("role_boundaries", event.role_id)
+
     def _bump(self, account_id: str, sequence: int) -> None:
         row = self.accounts.get(account_id)
         if row is None:
@@ -351,4 +409,12 @@ _HANDLERS: dict[type[Event], Callable[[Changes, Any], None]] = {
     InlinePolicyDeleted: Changes._inline_deleted,
     PermissionsBoundaryPut: Changes._boundary_put,
     PermissionsBoundaryDeleted: Changes._boundary_deleted,
+    RoleCreated: Changes._role_created,
+    RoleDeleted: Changes._role_deleted,
+    RoleUpdated: Changes._role_updated,
+    RoleTrustPolicyUpdated: Changes._role_trust,
+    RoleTagged: Changes._role_tagged,
+    RoleUntagged: Changes._role_untagged,
+    RoleBoundaryPut: Changes._role_boundary_put,
+    RoleBoundaryDeleted: Changes._role_boundary_deleted,
 }

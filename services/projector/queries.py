@@ -24,6 +24,7 @@ from domain.errors import ValidationError
 from domain.iam.groups import MAX_GROUPS, MAX_GROUPS_PER_USER
 from domain.iam.keys import MAX_KEYS_PER_USER
 from domain.iam.policies import MAX_ATTACHED, MAX_POLICIES, MAX_VERSIONS
+from domain.iam.roles import MAX_ROLES
 from domain.iam.users import MAX_USERS
 from domain.policy import PolicyKind
 
@@ -221,6 +222,7 @@ _POLICY_COLUMNS = (
     f" (SELECT count(*) FROM {S}.policy_attachments a WHERE a.policy_id = p.policy_id)"
     f" AS attachments,"
     f" (SELECT count(*) FROM {S}.user_boundaries b WHERE b.policy_id = p.policy_id)"
+    f" + (SELECT count(*) FROM {S}.role_boundaries b WHERE b.policy_id = p.policy_id)"
     f" AS boundaries,"
     f" (SELECT max(v.created_at) FROM {S}.policy_versions v WHERE v.policy_id = p.policy_id)"
     f" AS updated_at, p.name_key AS sort_key"
@@ -304,16 +306,18 @@ async def list_policies(db: Db, account_id: str, *, scope: Literal["All", "AWS",
                         marker=marker, max_items=max_items, convert=_policy)
 
 
-async def _entity_id(db: Db, account_id: str, kind: Literal["user", "group"],
-                     name: str) -> str | None:
+Kind = Literal["user", "group", "role"]
+
+
+async def _entity_id(db: Db, account_id: str, kind: Kind, name: str) -> str | None:
     if kind == "user":
         return await _user_id(db, account_id, name)
-    value = await db.fetchval(f"SELECT group_id FROM {S}.groups WHERE account_id = $1"
+    value = await db.fetchval(f"SELECT {kind}_id FROM {S}.{kind}s WHERE account_id = $1"
                               " AND name_key = $2", account_id, name.lower())
     return str(value) if value is not None else None
 
 
-async def _attached(db: Db, account_id: str, kind: Literal["user", "group"], name: str, *,
+async def _attached(db: Db, account_id: str, kind: Kind, name: str, *,
                     path_prefix: str | None, marker: str | None,
                     max_items: int | None) -> Page | None:
     entity_id = await _entity_id(db, account_id, kind, name)
@@ -348,7 +352,7 @@ async def list_attached_group_policies(db: Db, account_id: str, group_name: str,
 # --- inline policies ----------------------------------------------------------------------
 
 
-async def _inline(db: Db, account_id: str, kind: Literal["user", "group"], name: str,
+async def _inline(db: Db, account_id: str, kind: Kind, name: str,
                   policy_name: str) -> Item | None:
     entity_id = await _entity_id(db, account_id, kind, name)
     if entity_id is None:
@@ -358,10 +362,9 @@ async def _inline(db: Db, account_id: str, kind: Literal["user", "group"], name:
                             kind, entity_id, policy_name.lower())
     if row is None:
         return None
-    table = f"{S}.users" if kind == "user" else f"{S}.groups"
-    owner = await db.fetchval(f"SELECT {kind}_name FROM {table} WHERE {kind}_id = $1",
+    owner = await db.fetchval(f"SELECT {kind}_name FROM {S}.{kind}s WHERE {kind}_id = $1",
                               entity_id)
-    field_name = "UserName" if kind == "user" else "GroupName"
+    field_name = f"{kind.capitalize()}Name"
     return {field_name: owner, "PolicyName": row["policy_name"],
             "PolicyDocument": row["document"]}
 
@@ -378,7 +381,7 @@ async def get_group_policy(db: Db, account_id: str, group_name: str,
     return await _inline(db, account_id, "group", group_name, policy_name)
 
 
-async def _inline_names(db: Db, account_id: str, kind: Literal["user", "group"], name: str,
+async def _inline_names(db: Db, account_id: str, kind: Kind, name: str,
                         *, marker: str | None, max_items: int | None) -> Page | None:
     entity_id = await _entity_id(db, account_id, kind, name)
     if entity_id is None:
@@ -405,16 +408,96 @@ async def list_group_policies(db: Db, account_id: str, group_name: str, *,
                                max_items=max_items)
 
 
+# --- roles --------------------------------------------------------------------------------
+
+_ROLE_COLUMNS = (
+    f"r.role_name, r.role_id, r.path, r.arn, r.created_at, s.description,"
+    f" s.max_session_duration, t.document AS trust_policy, b.policy_arn AS boundary,"
+    f" r.name_key AS sort_key FROM {S}.roles r"
+    f" JOIN {S}.role_settings s ON s.role_id = r.role_id"
+    f" JOIN {S}.role_trust_policies t ON t.role_id = r.role_id"
+    f" LEFT JOIN {S}.role_boundaries b ON b.role_id = r.role_id")
+
+
+def _role(row: asyncpg.Record) -> Item:
+    item: Item = {"Path": row["path"], "RoleName": row["role_name"], "RoleId": row["role_id"],
+                  "Arn": row["arn"], "CreateDate": row["created_at"],
+                  "AssumeRolePolicyDocument": row["trust_policy"],
+                  "MaxSessionDuration": row["max_session_duration"]}
+    if row["description"] is not None:
+        item["Description"] = row["description"]
+    if row["boundary"] is not None:
+        item["PermissionsBoundary"] = {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+                                       "PermissionsBoundaryArn": row["boundary"]}
+    return item
+
+
+async def get_role(db: Db, account_id: str, role_name: str) -> Item | None:
+    """GetRole: the role with its trust policy (as submitted), boundary and tags."""
+    row = await db.fetchrow(f"SELECT {_ROLE_COLUMNS} WHERE r.account_id = $1 AND r.name_key = $2",
+                            account_id, role_name.lower())
+    if row is None:
+        return None
+    item = _role(row)
+    tags = await db.fetch(f"SELECT tag_key, tag_value FROM {S}.role_tags WHERE role_id = $1"
+                          " ORDER BY key_lower", row["role_id"])
+    if tags:
+        item["Tags"] = [{"Key": t["tag_key"], "Value": t["tag_value"]} for t in tags]
+    return item
+
+
+async def list_roles(db: Db, account_id: str, *, path_prefix: str | None = None,
+                     marker: str | None = None, max_items: int | None = None) -> Page:
+    """ListRoles under a path prefix (without tags, as IAM lists them)."""
+    return await _paged(db, f"SELECT {_ROLE_COLUMNS} WHERE r.account_id = $1 AND r.path LIKE $2",
+                        [account_id, _prefix(path_prefix)], "r.name_key",
+                        marker=marker, max_items=max_items, convert=_role)
+
+
+async def list_role_tags(db: Db, account_id: str, role_name: str, *, marker: str | None = None,
+                         max_items: int | None = None) -> Page | None:
+    """ListRoleTags, ordered by key."""
+    role_id = await _entity_id(db, account_id, "role", role_name)
+    if role_id is None:
+        return None
+    return await _paged(db, f"SELECT tag_key, tag_value, key_lower AS sort_key"
+                            f" FROM {S}.role_tags WHERE role_id = $1",
+                        [role_id], "key_lower", marker=marker, max_items=max_items, convert=
+                        lambda r: {"Key": r["tag_key"], "Value": r["tag_value"]})
+
+
+async def list_attached_role_policies(db: Db, account_id: str, role_name: str, *,
+                                      path_prefix: str | None = None, marker: str | None = None,
+                                      max_items: int | None = None) -> Page | None:
+    """ListAttachedRolePolicies (`PolicyName`, `PolicyArn`)."""
+    return await _attached(db, account_id, "role", role_name, path_prefix=path_prefix,
+                           marker=marker, max_items=max_items)
+
+
+async def get_role_policy(db: Db, account_id: str, role_name: str,
+                          policy_name: str) -> Item | None:
+    """GetRolePolicy; None if the role or the policy does not exist."""
+    return await _inline(db, account_id, "role", role_name, policy_name)
+
+
+async def list_role_policies(db: Db, account_id: str, role_name: str, *,
+                             marker: str | None = None, max_items: int | None = None
+                             ) -> Page | None:
+    """ListRolePolicies: the names of the role's inline policies."""
+    return await _inline_names(db, account_id, "role", role_name, marker=marker,
+                               max_items=max_items)
+
 # --- account summary and credential report ------------------------------------------------
 
 
 async def get_account_summary(db: Db, account_id: str) -> dict[str, int]:
-    """GetAccountSummary: the SummaryMap entries iamlog can compute (no MFA, certificates,
-    roles or instance profiles yet)."""
+    """GetAccountSummary: the SummaryMap entries iamlog can compute (no MFA, certificates or
+    instance profiles yet)."""
     row = await db.fetchrow(
         f"SELECT (SELECT count(*) FROM {S}.users WHERE account_id = $1) AS users,"
         f" (SELECT count(*) FROM {S}.groups WHERE account_id = $1) AS groups,"
         f" (SELECT count(*) FROM {S}.policies WHERE account_id = $1) AS policies,"
+        f" (SELECT count(*) FROM {S}.roles WHERE account_id = $1) AS roles,"
         f" (SELECT count(*) FROM {S}.policy_versions v WHERE v.account_id = $1 AND EXISTS"
         f"  (SELECT 1 FROM {S}.policy_attachments a WHERE a.policy_id = v.policy_id))"
         f"  AS versions_in_use,"
@@ -425,6 +508,9 @@ async def get_account_summary(db: Db, account_id: str) -> dict[str, int]:
         "Users": row["users"], "UsersQuota": MAX_USERS,
         "Groups": row["groups"], "GroupsQuota": MAX_GROUPS,
         "Policies": row["policies"], "PoliciesQuota": MAX_POLICIES,
+        "Roles": row["roles"], "RolesQuota": MAX_ROLES,
+        "AttachedPoliciesPerRoleQuota": MAX_ATTACHED,
+        "RolePolicySizeQuota": PolicyKind.ROLE_INLINE.size_limit,
         "PolicyVersionsInUse": row["versions_in_use"], "PolicyVersionsInUseQuota": 10_000,
         "VersionsPerPolicyQuota": MAX_VERSIONS,
         "AttachedPoliciesPerUserQuota": MAX_ATTACHED,

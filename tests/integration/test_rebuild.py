@@ -9,6 +9,7 @@ import asyncpg
 from domain.commands import (
     AddUserToGroup,
     AttachGroupPolicy,
+    AttachRolePolicy,
     AttachUserPolicy,
     Command,
     CreateAccessKey,
@@ -16,26 +17,37 @@ from domain.commands import (
     CreateGroup,
     CreatePolicy,
     CreatePolicyVersion,
+    CreateRole,
     CreateUser,
     DeleteAccessKey,
     DeleteGroup,
     DeleteGroupPolicy,
     DeletePolicy,
     DeletePolicyVersion,
+    DeleteRole,
+    DeleteRolePermissionsBoundary,
+    DeleteRolePolicy,
     DeleteUser,
     DeleteUserPermissionsBoundary,
     DeleteUserPolicy,
     DetachGroupPolicy,
+    DetachRolePolicy,
     DetachUserPolicy,
     PutGroupPolicy,
+    PutRolePermissionsBoundary,
+    PutRolePolicy,
     PutUserPermissionsBoundary,
     PutUserPolicy,
     RecordAccessKeyUse,
     RemoveUserFromGroup,
     SetDefaultPolicyVersion,
+    TagRole,
     TagUser,
+    UntagRole,
     UntagUser,
     UpdateAccessKey,
+    UpdateAssumeRolePolicy,
+    UpdateRole,
     UpdateUser,
 )
 from events.schemas import EVENT_MODELS, Tag
@@ -57,7 +69,14 @@ TABLES = {
     "policy_attachments": "policy_id, entity_type, entity_id",
     "inline_policies": "entity_type, entity_id, name_key",
     "user_boundaries": "user_id",
+    "roles": "role_id",
+    "role_settings": "role_id",
+    "role_trust_policies": "role_id",
+    "role_tags": "role_id, key_lower",
+    "role_boundaries": "role_id",
 }
+TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action":'
+         ' "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]}')
 DOC = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",'
        ' "Resource": "*"}]}')
 
@@ -107,6 +126,36 @@ def entity_commands(account: str) -> list[Command]:
         PutUserPermissionsBoundary(user_name="ann", permissions_boundary=read),
         CreatePolicy(policy_name="Doomed", policy_document=DOC),
         DeletePolicy(policy_arn=f"arn:aws:iam::{account}:policy/Doomed"),
+        *role_commands(account),
+    ]
+
+
+def role_commands(account: str) -> list[Command]:
+    """Commands touching every role event, and attachments and inline policies of roles."""
+    read = f"arn:aws:iam::{account}:policy/team/Read"
+    spare = f"arn:aws:iam::{account}:policy/Spare"
+    return [
+        CreateRole(role_name="deployer", path="/team/", assume_role_policy_document=TRUST,
+                   description="deploys", tags=(Tag(key="a", value="1"),
+                                                Tag(key="b", value="2"))),
+        CreateRole(role_name="temp", assume_role_policy_document=TRUST,
+                   tags=(Tag(key="t", value="1"),)),
+        UpdateRole(role_name="deployer", max_session_duration=7200),
+        UpdateAssumeRolePolicy(role_name="deployer",
+                               policy_document=TRUST.replace("ec2", "lambda")),
+        TagRole(role_name="deployer", tags=(Tag(key="A", value="3"),)),
+        UntagRole(role_name="deployer", tag_keys=("b",)),
+        AttachRolePolicy(role_name="deployer", policy_arn=read),
+        AttachRolePolicy(role_name="deployer", policy_arn=spare),
+        DetachRolePolicy(role_name="deployer", policy_arn=spare),
+        PutRolePolicy(role_name="deployer", policy_name="own", policy_document=DOC),
+        PutRolePolicy(role_name="deployer", policy_name="gone", policy_document=DOC),
+        DeleteRolePolicy(role_name="deployer", policy_name="gone"),
+        PutRolePermissionsBoundary(role_name="deployer", permissions_boundary=spare),
+        DeleteRolePermissionsBoundary(role_name="deployer"),
+        PutRolePermissionsBoundary(role_name="deployer", permissions_boundary=read),
+        PutRolePermissionsBoundary(role_name="temp", permissions_boundary=read),
+        DeleteRole(role_name="temp"),
     ]
 
 
@@ -155,6 +204,8 @@ async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
         len(live["accounts"]), len(live["users"]), len(live["groups"]),
         len(live["user_tags"]), len(live["policies"]), len(live["group_members"]))
     assert {"benedict"} <= {row[1] for row in live["users"]}
+    assert (2, 2, 2, 2) == (len(live["roles"]), len(live["role_tags"]),
+                            len(live["role_boundaries"]), len(live["role_trust_policies"]))
     progress: list[tuple[int, int]] = []
     result = await rebuild(settings, lambda done, total: progress.append((done, total)))
     assert 2 * version == result.events
