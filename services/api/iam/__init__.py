@@ -1,7 +1,16 @@
 """IAM Query API handlers; importing the package registers them all."""
 
-from services.api.iam import access_keys, creations, mutations, reads, reports, simulate, users
+from services.api.iam import (
+    access_keys,
+    creations,
+    mutations,
+    reads,
+    reports,
+    roles,
+    simulate,
+    users,
+)
 from services.api.iam.registry import HANDLERS, Call, Handler, action
 
 __all__ = ["HANDLERS", "Call", "Handler", "access_keys", "action", "creations", "mutations",
-           "reads", "reports", "simulate", "users"]
+           "reads", "reports", "roles", "simulate", "users"]
