@@ -39,6 +39,7 @@ from domain.commands import (
     DetachGroupPolicy,
     DetachRolePolicy,
     DetachUserPolicy,
+    IssueSessionToken,
     PutGroupPolicy,
     PutRolePermissionsBoundary,
     PutRolePolicy,
@@ -57,7 +58,7 @@ from domain.commands import (
     UpdateUser,
 )
 from domain.errors import EntityAlreadyExists, InvalidAction, NoSuchEntity, ValidationError
-from domain.iam import groups, inline, keys, policies, roles, users
+from domain.iam import groups, inline, keys, policies, roles, sessions, users
 from domain.iam.evolve import evolve, fold
 from domain.iam.keys import MAX_KEYS_PER_USER
 from domain.iam.state import (
@@ -113,6 +114,7 @@ _DECIDERS: dict[type[Any], Decider] = {
     UpdateAccessKey: _without_ctx(keys.update_key),
     DeleteAccessKey: _without_ctx(keys.delete_key),
     RecordAccessKeyUse: _without_ctx(keys.record_use),
+    IssueSessionToken: _without_ctx(sessions.issue_session_token),
     CreateGroup: groups.create_group,
     DeleteGroup: _without_ctx(groups.delete_group),
     AddUserToGroup: _without_ctx(groups.add_member),

@@ -349,9 +349,23 @@ class RecordAccessKeyUse(_Command):
     at: datetime
 
 
+class IssueSessionToken(_Command):
+    """Record temporary credentials issued to a user (root for None) by GetSessionToken."""
+
+    kind: Literal["IssueSessionToken"] = "IssueSessionToken"
+    session_id: str
+    user_name: str | None
+    user_id: str
+    session_key_id: str
+    source_key_id: str
+    issued_at: datetime
+    expires_at: datetime
+
+
 Command = Annotated[
     CreateAccount | CreateUser | DeleteUser | UpdateUser | TagUser | UntagUser
     | CreateAccessKey | UpdateAccessKey | DeleteAccessKey | RecordAccessKeyUse
+    | IssueSessionToken
     | CreateGroup | DeleteGroup | AddUserToGroup | RemoveUserFromGroup
     | CreatePolicy | CreatePolicyVersion | DeletePolicyVersion | SetDefaultPolicyVersion
     | DeletePolicy | AttachUserPolicy | DetachUserPolicy | AttachGroupPolicy | DetachGroupPolicy

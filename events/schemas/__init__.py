@@ -37,6 +37,7 @@ from events.schemas.role import (
     RoleUntagged,
     RoleUpdated,
 )
+from events.schemas.session import SessionIssued
 from events.schemas.tags import Tag
 from events.schemas.user import UserCreated, UserDeleted, UserTagged, UserUntagged, UserUpdated
 
@@ -69,6 +70,7 @@ EVENT_MODELS: dict[str, type[Event]] = {
         InlinePolicyDeleted,
         PermissionsBoundaryPut,
         PermissionsBoundaryDeleted,
+        SessionIssued,
         RoleCreated,
         RoleDeleted,
         RoleUpdated,
@@ -112,6 +114,7 @@ __all__ = [
     "RoleTrustPolicyUpdated",
     "RoleUntagged",
     "RoleUpdated",
+    "SessionIssued",
     "Tag",
     "UserCreated",
     "UserDeleted",

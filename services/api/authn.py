@@ -2,32 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from fastapi import Request
 
-from services.api.caller import Caller, root_caller
+from domain.errors import IamlogError
+from services.api.caller import Caller, root_caller, session_caller
 from services.api.identity_index import IdentityIndex, KeyRecord
 from services.api.runtime import ApiRuntime
 from services.api.sigv4 import Credential, SignedRequest, SigV4Error, verify
 from services.credentials.master_keys import MasterKeys
 from services.credentials.secrets import secret_for
+from services.credentials.session_tokens import (
+    ExpiredSessionToken,
+    SessionClaims,
+    SessionTokens,
+    tokens_for,
+)
 
 
 class KeyResolver:
-    """Maps an access key id to its secret for the verifier; unknown or inactive: refused."""
+    """Maps an access key id to its secret for the verifier; unknown or inactive: refused.
 
-    def __init__(self, index: IdentityIndex, keys: MasterKeys) -> None:
+    With a session token, the token alone decides (no index lookup of the key): it must open
+    under a configured master key, name this key id, be unexpired and not revoked.
+    """
+
+    def __init__(self, index: IdentityIndex, keys: MasterKeys,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._index = index
         self._keys = keys
+        self._now = now
+        self.sessions: SessionTokens = tokens_for(keys)
         # Deriving is an HKDF per call; a key's salt and version never change, so its secret
         # is remembered (in memory only) for the hot path.
         self._derive = lru_cache(maxsize=65_536)(self._derive_uncached)
 
     def __call__(self, access_key_id: str, session_token: str | None) -> Credential:
-        record = self.record(access_key_id)
         if session_token is not None:
-            raise SigV4Error.invalid_client_token_id()
+            _, secret = self.session(access_key_id, session_token)
+            return Credential(access_key_id=access_key_id, secret_access_key=secret)
+        record = self.record(access_key_id)
         secret = self._derive(record.master_key_version, record.access_key_id, record.salt)
         return Credential(access_key_id=access_key_id, secret_access_key=secret)
 
@@ -37,6 +54,16 @@ class KeyResolver:
         if record is None or record.status != "Active":
             raise SigV4Error.invalid_client_token_id()
         return record
+
+    def session(self, access_key_id: str, token: str) -> tuple[SessionClaims, str]:
+        """The claims and secret of a session token; `InvalidClientTokenId`/`ExpiredToken`."""
+        try:
+            return self.sessions.verify(token, access_key_id, self._now(),
+                                        self._index.revoked_sessions)
+        except ExpiredSessionToken:
+            raise SigV4Error.expired_token() from None
+        except IamlogError:
+            raise SigV4Error.invalid_client_token_id() from None
 
     def _derive_uncached(self, version: int, access_key_id: str, salt: str) -> str:
         return secret_for(self._keys, version, access_key_id, salt)
@@ -51,6 +78,17 @@ def caller_of(index: IdentityIndex, record: KeyRecord) -> Caller:
     if user is None:  # the user is gone: its keys went first, so this is a race at most
         raise SigV4Error.invalid_client_token_id()
     return Caller(record.account_id, user.arn, user.name, user.user_id, record.access_key_id)
+
+
+def session_caller_of(index: IdentityIndex, claims: SessionClaims) -> Caller:
+    """The principal a session acts as (GetSessionToken: its user, or root)."""
+    if claims.kind != "session_token" or claims.name is None:
+        return session_caller(claims, None, claims.arn, claims.principal_id)
+    state = index.account(claims.account_id)
+    user = state.users.get(claims.name.lower()) if state is not None else None
+    if user is None or user.user_id != claims.principal_id:  # deleted (or re-created) since
+        raise SigV4Error.invalid_client_token_id()
+    return session_caller(claims, user.name, user.arn, user.user_id)
 
 
 def signed_request(request: Request, body: bytes) -> SignedRequest:
@@ -71,4 +109,7 @@ def authenticate(runtime: ApiRuntime, resolver: KeyResolver, request: Request,
                  body: bytes) -> tuple[Caller, str]:
     """Verify the signature; return the caller and the service named by the scope."""
     verified = verify(signed_request(request, body), resolver, runtime.clock.now())
+    if verified.session_token is not None:
+        claims, _ = resolver.session(verified.access_key_id, verified.session_token)
+        return session_caller_of(runtime.index, claims), verified.service
     return caller_of(runtime.index, resolver.record(verified.access_key_id)), verified.service

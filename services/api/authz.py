@@ -18,6 +18,21 @@ class AccessDenied(DomainError):
     http_status = 403
 
 
+# What GetSessionToken credentials may call (without MFA, which iamlog does not model): in STS
+# only these, and no IAM action at all.
+_SESSION_TOKEN_STS = frozenset({"sts:assumerole", "sts:getcalleridentity"})
+
+
+def session_token_allows(caller: Caller, action: str) -> bool:
+    """False for what GetSessionToken credentials may never do, whatever the policies say."""
+    if caller.session is None or caller.session.kind != "session_token":
+        return True
+    lowered = action.lower()
+    if lowered.startswith("iam:"):
+        return False
+    return not lowered.startswith("sts:") or lowered in _SESSION_TOKEN_STS
+
+
 def principal_of(state: AccountState | None, caller: Caller) -> Principal:
     """The policy-language principal of `caller`."""
     if caller.is_root:
@@ -31,6 +46,9 @@ def principal_of(state: AccountState | None, caller: Caller) -> Principal:
 def decide(state: AccountState | None, caller: Caller, action: str, resource: str, *,
            now: datetime, context: Mapping[str, str | list[str]] | None = None) -> Decision:
     """The decision for `caller` doing `action` on `resource`."""
+    if caller.session is not None:
+        context = {**(context or {}),
+                   "aws:TokenIssueTime": caller.session.issued.isoformat().replace("+00:00", "Z")}
     request = RequestContext(action=action, resource=resource,
                              principal=principal_of(state, caller), now=now, context=context)
     if caller.is_root:
@@ -45,6 +63,10 @@ def decide(state: AccountState | None, caller: Caller, action: str, resource: st
 def require(state: AccountState | None, caller: Caller, action: str, resource: str, *,
             now: datetime, context: Mapping[str, str | list[str]] | None = None) -> Decision:
     """Raise `AccessDenied` with AWS's message unless the decision allows."""
+    if not session_token_allows(caller, action):
+        raise AccessDenied(f"User: {caller.arn} is not authorized to perform: {action} on "
+                           f"resource: {resource} with credentials from GetSessionToken",
+                           account_id=caller.account_id)
     decision = decide(state, caller, action, resource, now=now, context=context)
     if not decision.allowed:
         raise AccessDenied(decision.access_denied_message(), account_id=caller.account_id)

@@ -27,6 +27,7 @@ from events.schemas import (
     AccessKeyEnabled,
     AccessKeyIssued,
     Event,
+    SessionIssued,
 )
 from events.topics import Topics
 from services.kafka_options import kafka_options
@@ -55,6 +56,10 @@ class IdentityIndex:
         self._topic = Topics.for_prefix(settings.topic_prefix).events
         self.accounts: dict[str, AccountState] = {}
         self.keys: dict[str, KeyRecord] = {}
+        # Session ids refused although their tokens are unexpired (ARCHITECTURE.md §5).
+        self.revoked_sessions: set[str] = set()
+        # Session key id → account, for GetAccessKeyInfo (entries are small; sessions end).
+        self.session_keys: dict[str, str] = {}
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self._advanced = asyncio.Condition()
@@ -100,6 +105,8 @@ class IdentityIndex:
                     )
             case AccessKeyDeleted():
                 self.keys.pop(event.access_key_id, None)
+            case SessionIssued():
+                self.session_keys[event.session_key_id] = event.account_id
             case _:
                 pass
 

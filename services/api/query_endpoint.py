@@ -17,6 +17,7 @@ from fastapi import Request, Response
 
 from domain.errors import DomainError, ValidationError
 from services import metrics
+from services.api import sts  # noqa: F401 - importing registers the STS handlers
 from services.api.authn import KeyResolver, authenticate
 from services.api.iam import HANDLERS, Call
 from services.api.key_usage import KeyUsage
@@ -39,7 +40,7 @@ class QueryApi:
 
     def __init__(self, runtime: ApiRuntime) -> None:
         self.runtime = runtime
-        self.resolver = KeyResolver(runtime.index, runtime.master_keys)
+        self.resolver = KeyResolver(runtime.index, runtime.master_keys, runtime.clock.now)
         self.usage = KeyUsage(runtime)
         self.protocols = {"iam": QueryProtocol("iam"), "sts": QueryProtocol("sts")}
 

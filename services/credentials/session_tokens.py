@@ -241,3 +241,14 @@ def _decode(data: Any) -> SessionClaims:
         if not isinstance(values[name], int):
             raise TypeError(f"claim {name} is not a number")
     return SessionClaims(**values)
+
+
+_SHARED: dict[int, tuple[MasterKeys, SessionTokens]] = {}
+
+
+def tokens_for(keys: MasterKeys) -> SessionTokens:
+    """One `SessionTokens` per `MasterKeys` object, so issuers and verifiers share caches."""
+    entry = _SHARED.get(id(keys))
+    if entry is None or entry[0] is not keys:
+        entry = _SHARED[id(keys)] = (keys, SessionTokens(keys))
+    return entry[1]

@@ -46,6 +46,7 @@ from events.schemas import (
     RoleTrustPolicyUpdated,
     RoleUntagged,
     RoleUpdated,
+    SessionIssued,
     UserCreated,
     UserDeleted,
     UserTagged,
@@ -394,6 +395,8 @@ _HANDLERS: dict[type[Event], Callable[[Changes, Any], None]] = {
     AccessKeyEnabled: Changes._key_status,
     AccessKeyDeleted: Changes._key_deleted,
     AccessKeyUsed: Changes._key_used,
+    # Audit only: the log is the record of issued sessions; no read model needs it yet.
+    SessionIssued: lambda _changes, _event: None,
     GroupCreated: Changes._group_created,
     GroupDeleted: Changes._group_deleted,
     GroupMemberAdded: Changes._member_added,

@@ -97,6 +97,13 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "entity_name": user_names,
     "entity_id": st.text(_B32, min_size=21, max_size=21),
     "entity_arn": arns,
+    "session_id": st.binary(min_size=16, max_size=16).map(bytes.hex),
+    "session_kind": st.just("session_token"),
+    "principal_arn": arns,
+    "session_key_id": st.text(_B32, min_size=16, max_size=16).map(lambda s: "ASIA" + s),
+    "source_key_id": st.text(_B32, min_size=16, max_size=16).map(lambda s: "AKIA" + s),
+    "issued_at": moments,
+    "expires_at": moments,
     "service": st.text(min_size=1, max_size=64),
     "region": st.text(min_size=1, max_size=32),
 }

@@ -1,0 +1,30 @@
+"""Session rules: GetSessionToken is recorded for its user (or root), which must still exist."""
+
+from __future__ import annotations
+
+from domain import ids
+from domain.commands import IssueSessionToken
+from domain.errors import NoSuchEntity
+from domain.iam import lookup
+from domain.iam.state import AccountState
+from events.schemas import Event
+from events.schemas.session import SessionIssued
+
+
+def issue_session_token(state: AccountState, command: IssueSessionToken) -> list[Event]:
+    """Record a session issued to `command.user_name` (root for None); nothing else changes."""
+    arn: str
+    if command.user_name is None:
+        arn = ids.root_arn(state.account_id)
+    else:
+        user = lookup.user(state, command.user_name)
+        if user.user_id != command.user_id:
+            raise NoSuchEntity(f"The user with name {command.user_name} cannot be found.",
+                               account_id=state.account_id, entity=command.user_name)
+        arn = user.arn
+    return [SessionIssued(
+        account_id=state.account_id, session_id=command.session_id,
+        session_kind="session_token", principal_arn=arn, user_name=command.user_name,
+        session_key_id=command.session_key_id, source_key_id=command.source_key_id,
+        issued_at=command.issued_at, expires_at=command.expires_at,
+    )]

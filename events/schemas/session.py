@@ -1,0 +1,32 @@
+"""Session events. They name the session and its key id, never its token or secret."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from events.schemas.base import Event
+
+
+class SessionIssued(Event):
+    """Temporary credentials were handed out (GetSessionToken); the token went to the caller."""
+
+    event_type: ClassVar[str] = "iamlog.session.issued"
+    version: ClassVar[int] = 1
+
+    session_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    session_kind: Literal["session_token"]
+    principal_arn: str
+    # None: the account's root user.
+    user_name: str | None
+    session_key_id: str = Field(pattern=r"^ASIA[A-Z2-7]{16}$")
+    # The long-term key that signed the request, for the audit trail.
+    source_key_id: str
+    issued_at: datetime
+    expires_at: datetime
+
+    def subject(self) -> str:
+        """The ARN of the session's principal."""
+        return self.principal_arn
