@@ -52,3 +52,11 @@ def footprint(idle: float = typer.Option(10.0, help="seconds to watch each role 
     from services.bench.footprint import main  # noqa: PLC0415 - keeps CLI start-up light
 
     main(idle_seconds=idle)
+
+
+@app.command("plot")
+def plot() -> None:
+    """Draw each bench-results/*.jsonl as figures over time (bench-results/*.png)."""
+    from services.bench.plot import main  # noqa: PLC0415 - matplotlib is a bench extra
+
+    main()
