@@ -13,6 +13,10 @@ from services.runtime import Clock
 from services.settings import Settings
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Skip asyncpg's per-release `RESET ALL` round trip: api reads change no session state."""
+
+
 @dataclass
 class ApiRuntime:
     """The api's adapters: command bus, identity index, keys, read-model pool, clock."""
@@ -30,7 +34,7 @@ class ApiRuntime:
             try:
                 self._pool = await asyncpg.create_pool(
                     self.settings.database_url.get_secret_value(), min_size=1, max_size=10,
-                    timeout=3,
+                    timeout=3, reset=_keep_session,
                 )
             except (OSError, asyncpg.PostgresError) as exc:
                 raise ServiceUnavailable("The read models are unavailable; retry.") from exc
