@@ -249,6 +249,7 @@ class CreateRole(_Command):
     description: str | None = None
     max_session_duration: int = 3600
     tags: tuple[Tag, ...] = ()
+    permissions_boundary: str | None = None  # a managed policy ARN
 
 
 class UpdateRole(_Command):

@@ -57,7 +57,8 @@ def _description(text: str | None) -> str | None:
 
 
 def create_role(state: AccountState, command: CreateRole, ctx: Context) -> list[Event]:
-    """CreateRole: a new name (ignoring case), a valid trust policy, 3,600–43,200 s sessions."""
+    """CreateRole: a new name (ignoring case), a valid trust policy, 3,600–43,200 s sessions;
+    a permissions boundary given here is a second event, as PutRolePermissionsBoundary's."""
     name = ids.entity_name(command.role_name, "roleName")
     path = ids.entity_path(command.path)
     description = _description(command.description)
@@ -67,10 +68,12 @@ def create_role(state: AccountState, command: CreateRole, ctx: Context) -> list[
     if name.lower() in state.roles:
         raise EntityAlreadyExists(f"Role with name {name} already exists.",
                                   account_id=state.account_id, entity=name)
+    boundary = lookup.policy(state, command.permissions_boundary, "permissionsBoundary") \
+        if command.permissions_boundary is not None else None
     if len(state.roles) >= MAX_ROLES:
         raise LimitExceeded(f"Cannot exceed quota for RolesPerAccount: {MAX_ROLES}.",
                             account_id=state.account_id)
-    return [RoleCreated(
+    created = RoleCreated(
         account_id=state.account_id,
         role_name=name,
         role_id=ids.unique_id("AROA", ctx.ids.random_bytes(11)),
@@ -81,7 +84,12 @@ def create_role(state: AccountState, command: CreateRole, ctx: Context) -> list[
         max_session_duration=duration,
         tags=tuple(added),
         created_at=ctx.now,
-    )]
+    )
+    if boundary is None:
+        return [created]
+    return [created, RoleBoundaryPut(account_id=state.account_id, role_name=name,
+                                     role_id=created.role_id, arn=created.arn,
+                                     policy_arn=boundary.arn, policy_id=boundary.policy_id)]
 
 
 def update_role(state: AccountState, command: UpdateRole) -> list[Event]:

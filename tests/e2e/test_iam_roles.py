@@ -100,6 +100,12 @@ def test_policies_boundary_tags_and_delete(iam: Any, account: Account) -> None:
     assert ("NoSuchEntity", 404) == refused(iam.get_role_policy, RoleName="worker",
                                             PolicyName="own")
 
+    bounded = iam.create_role(RoleName="bounded", AssumeRolePolicyDocument=json.dumps(TRUST),
+                              PermissionsBoundary=arn)["Role"]
+    assert arn == bounded["PermissionsBoundary"]["PermissionsBoundaryArn"]
+    assert arn == iam.get_role(RoleName="bounded")["Role"]["PermissionsBoundary"][
+        "PermissionsBoundaryArn"]
+    iam.delete_role(RoleName="bounded")
     iam.put_role_permissions_boundary(RoleName="worker", PermissionsBoundary=arn)
     assert arn == iam.get_role(RoleName="worker")["Role"]["PermissionsBoundary"][
         "PermissionsBoundaryArn"]

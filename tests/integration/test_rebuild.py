@@ -33,6 +33,7 @@ from domain.commands import (
     DetachGroupPolicy,
     DetachRolePolicy,
     DetachUserPolicy,
+    IssueSessionToken,
     PutGroupPolicy,
     PutRolePermissionsBoundary,
     PutRolePolicy,
@@ -189,6 +190,10 @@ async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
         await send(UpdateAccessKey(access_key_id=key["access_key_id"], status="Active",
                                    user_name="ann"))
         await send(DeleteAccessKey(access_key_id=key["access_key_id"], user_name="ann"))
+        await send(IssueSessionToken(
+            session_id=f"{int(account):032x}", user_name=None, user_id=account,
+            session_key_id="ASIA" + "A" * 16, source_key_id=key["access_key_id"],
+            issued_at=used, expires_at=used + timedelta(hours=1)))
         await send(TagUser(user_name="cid", tags=(Tag(key="x", value="y"),)))
         await send(DeleteUser(user_name="cid"))
         for command in entity_commands(account):

@@ -166,6 +166,22 @@ def test_reserved_tag_key_is_refused_at_creation() -> None:
                                    tags=(Tag(key="aws:x", value="v"),)))
 
 
+def test_create_role_with_a_boundary_puts_it() -> None:
+    """A PermissionsBoundary given to CreateRole is a RoleBoundaryPut right after RoleCreated."""
+    given = history()
+    events = when(given, CreateRole(role_name="R", assume_role_policy_document=TRUST,
+                                    permissions_boundary=POLICY_ARN))
+    assert [RoleCreated, RoleBoundaryPut] == [type(e) for e in events]
+    state = state_after([*given, *events])
+    assert (POLICY_ARN, 1) == (state.roles["r"].boundary, state.policies["read"].boundary_count)
+
+
+def test_create_role_with_an_unknown_boundary_is_no_such_entity() -> None:
+    """The boundary must be a managed policy of the account."""
+    with pytest.raises(NoSuchEntity):
+        when(history(), CreateRole(role_name="R", assume_role_policy_document=TRUST,
+                                   permissions_boundary=f"arn:aws:iam::{ACCOUNT}:policy/Nope"))
+
 def test_role_quota_is_1000() -> None:
     """The 1,001st role is `LimitExceeded`."""
     from dataclasses import replace  # noqa: PLC0415 - local to this one test

@@ -50,13 +50,21 @@ async def create_role(call: Call) -> Result:
     call.authorize("iam:CreateRole", role_arn(call.account_id, call.args["RoleName"], path))
     if call.args.get("Tags"):
         call.authorize("iam:TagRole", role_arn(call.account_id, call.args["RoleName"], path))
+    if call.args.get("PermissionsBoundary"):
+        call.authorize("iam:PutRolePermissionsBoundary",
+                       role_arn(call.account_id, call.args["RoleName"], path))
     reply = await call.send(c.CreateRole(
         role_name=call.args["RoleName"], path=path,
         assume_role_policy_document=call.args["AssumeRolePolicyDocument"],
         description=call.args.get("Description"),
         max_session_duration=int(call.args.get("MaxSessionDuration", 3600)),
-        tags=_tags(call.args)))
-    return {"Role": role_result(reply.events[0].data)}
+        tags=_tags(call.args), permissions_boundary=call.args.get("PermissionsBoundary")))
+    result = role_result(reply.events[0].data)
+    if len(reply.events) > 1:
+        result["PermissionsBoundary"] = {
+            "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+            "PermissionsBoundaryArn": reply.events[1].data["policy_arn"]}
+    return {"Role": result}
 
 
 _MUTATIONS: dict[str, Build] = {
