@@ -52,7 +52,7 @@ class CommandClient:
             **kafka_options(self._settings),
             enable_idempotence=True,
             acks="all",
-            linger_ms=0,
+            linger_ms=1,  # under load, commands in flight share produce requests
             request_timeout_ms=5000,
         )
         await self._producer.start()

@@ -53,7 +53,8 @@ class Projector:
             auto_offset_reset="earliest",
             isolation_level="read_committed",
             fetch_max_wait_ms=50,
-            max_partition_fetch_bytes=4 * 1024 * 1024,
+            max_partition_fetch_bytes=16 * 1024 * 1024,
+            fetch_max_bytes=64 * 1024 * 1024,
         )
         deadletters = AIOKafkaProducer(
             **kafka_options(self._settings), acks="all",
@@ -68,7 +69,7 @@ class Projector:
         writing: asyncio.Task[bool] | None = None
         try:
             while True:
-                batches = await consumer.getmany(timeout_ms=200, max_records=5000)
+                batches = await consumer.getmany(timeout_ms=200, max_records=20_000)
                 # A fetch started before the rebalance listener's seek can return records that
                 # are projected already; they are skipped here rather than refused later.
                 records = [record for part in batches.values() for record in part
