@@ -60,7 +60,7 @@ class CommandClient:
             **kafka_options(self._settings),
             enable_auto_commit=False,
             isolation_level="read_committed",
-            fetch_max_wait_ms=10,
+            fetch_max_wait_ms=50,
         )
         await consumer.start()
         tps = await partitions_of(consumer, self._topics.replies)

@@ -27,6 +27,7 @@ from events.schemas import (
     AccessKeyEnabled,
     AccessKeyIssued,
     Event,
+    RoleAssumed,
     SessionIssued,
 )
 from events.topics import Topics
@@ -105,7 +106,7 @@ class IdentityIndex:
                     )
             case AccessKeyDeleted():
                 self.keys.pop(event.access_key_id, None)
-            case SessionIssued():
+            case SessionIssued() | RoleAssumed():
                 self.session_keys[event.session_key_id] = event.account_id
             case _:
                 pass
@@ -116,7 +117,7 @@ class IdentityIndex:
             **kafka_options(self._settings),
             enable_auto_commit=False,
             isolation_level="read_committed",
-            fetch_max_wait_ms=10,
+            fetch_max_wait_ms=50,
             max_partition_fetch_bytes=8 * 1024 * 1024,
         )
         await consumer.start()

@@ -82,7 +82,7 @@ class Processor:
             auto_offset_reset="earliest",
             isolation_level="read_committed",
             max_poll_records=_MAX_BATCH,
-            fetch_max_wait_ms=10,
+            fetch_max_wait_ms=50,
         )
         self._consumer = consumer
         consumer.subscribe([self._topics.commands], listener=_Listener(self))
