@@ -14,6 +14,7 @@ from typing import Any
 from domain import ids
 from domain.commands import (
     AddUserToGroup,
+    AssumeRole,
     AttachGroupPolicy,
     AttachRolePolicy,
     AttachUserPolicy,
@@ -115,6 +116,7 @@ _DECIDERS: dict[type[Any], Decider] = {
     DeleteAccessKey: _without_ctx(keys.delete_key),
     RecordAccessKeyUse: _without_ctx(keys.record_use),
     IssueSessionToken: _without_ctx(sessions.issue_session_token),
+    AssumeRole: _without_ctx(sessions.assume_role),
     CreateGroup: groups.create_group,
     DeleteGroup: _without_ctx(groups.delete_group),
     AddUserToGroup: _without_ctx(groups.add_member),

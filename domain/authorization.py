@@ -137,3 +137,44 @@ def _compiled(identity: tuple[PolicyRef, ...], boundary: PolicyRef | None) -> Pr
 def _compile(ref: PolicyRef) -> CompiledPolicy:
     policy_id, kind, document = ref
     return compile_policy(parse_policy(document, kind), policy_id)
+
+
+def policies_for_role_session(state: AccountState, role_name: str, role_id: str,
+                              policy: str | None = None,
+                              policy_arns: tuple[str, ...] = ()) -> PrincipalPolicies:
+    """A role session's policies: the role's identity policies and boundary, and the session
+    policies it was given (the inline `policy` and the default versions of `policy_arns`), so
+    that its permissions are their intersection.
+
+    A role that is gone, or was deleted and created again under the same name (another role
+    id), gives the session no identity policy: it may do nothing, as in AWS.
+    """
+    role = state.roles.get(role_name.lower())
+    session: list[PolicyRef] = []
+    if policy is not None:
+        session.append(("session/inline", PolicyKind.SESSION, policy))
+    for arn in policy_arns:
+        managed = state.policies.get(policy_key(arn))
+        if managed is not None and managed.arn == arn:
+            session.append((managed.arn, PolicyKind.MANAGED, managed.default_document))
+    if role is None or role.role_id != role_id:
+        return _compiled_session((), None, tuple(session), bool(policy or policy_arns))
+    refs: list[PolicyRef] = []
+    _add_inline(refs, f"role/{role.name}", PolicyKind.ROLE_INLINE, role.inline_policies.values())
+    _add_managed(refs, state, role.attached)
+    boundary: PolicyRef | None = None
+    if role.boundary is not None:
+        boundary_policy = state.policies.get(policy_key(role.boundary))
+        if boundary_policy is not None:
+            boundary = (boundary_policy.arn, PolicyKind.MANAGED, boundary_policy.default_document)
+    return _compiled_session(tuple(refs), boundary, tuple(session),
+                             bool(policy or policy_arns))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _compiled_session(identity: tuple[PolicyRef, ...], boundary: PolicyRef | None,
+                      session: tuple[PolicyRef, ...], has_session: bool) -> PrincipalPolicies:
+    return PrincipalPolicies(
+        identity=tuple(_compile(ref) for ref in identity),
+        boundary=_compile(boundary) if boundary is not None else None,
+        session=tuple(_compile(ref) for ref in session) if has_session else None)

@@ -363,10 +363,28 @@ class IssueSessionToken(_Command):
     expires_at: datetime
 
 
+class AssumeRole(_Command):
+    """Record a session of a role of this account, assumed by `caller_arn` (AssumeRole).
+
+    The api has checked the trust policy; the decider checks that the role still exists.
+    """
+
+    kind: Literal["AssumeRole"] = "AssumeRole"
+    session_id: str
+    role_name: str
+    role_id: str
+    caller_arn: str
+    role_session_name: str
+    source_identity: str | None = None
+    session_key_id: str
+    issued_at: datetime
+    expires_at: datetime
+
+
 Command = Annotated[
     CreateAccount | CreateUser | DeleteUser | UpdateUser | TagUser | UntagUser
     | CreateAccessKey | UpdateAccessKey | DeleteAccessKey | RecordAccessKeyUse
-    | IssueSessionToken
+    | IssueSessionToken | AssumeRole
     | CreateGroup | DeleteGroup | AddUserToGroup | RemoveUserFromGroup
     | CreatePolicy | CreatePolicyVersion | DeletePolicyVersion | SetDefaultPolicyVersion
     | DeletePolicy | AttachUserPolicy | DetachUserPolicy | AttachGroupPolicy | DetachGroupPolicy

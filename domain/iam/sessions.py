@@ -1,14 +1,15 @@
-"""Session rules: GetSessionToken is recorded for its user (or root), which must still exist."""
+"""Session rules: GetSessionToken is recorded for its user (or root), which must still exist;
+AssumeRole for its role, in the role's account."""
 
 from __future__ import annotations
 
 from domain import ids
-from domain.commands import IssueSessionToken
+from domain.commands import AssumeRole, IssueSessionToken
 from domain.errors import NoSuchEntity
 from domain.iam import lookup
 from domain.iam.state import AccountState
 from events.schemas import Event
-from events.schemas.session import SessionIssued
+from events.schemas.session import RoleAssumed, SessionIssued
 
 
 def issue_session_token(state: AccountState, command: IssueSessionToken) -> list[Event]:
@@ -27,4 +28,19 @@ def issue_session_token(state: AccountState, command: IssueSessionToken) -> list
         session_kind="session_token", principal_arn=arn, user_name=command.user_name,
         session_key_id=command.session_key_id, source_key_id=command.source_key_id,
         issued_at=command.issued_at, expires_at=command.expires_at,
+    )]
+
+
+def assume_role(state: AccountState, command: AssumeRole) -> list[Event]:
+    """Record a session of a role of this account; the role must exist (the same one)."""
+    role = lookup.role(state, command.role_name)
+    if role.role_id != command.role_id:
+        raise NoSuchEntity(f"The role with name {command.role_name} cannot be found.",
+                           account_id=state.account_id, entity=command.role_name)
+    return [RoleAssumed(
+        account_id=state.account_id, session_id=command.session_id, role_name=role.name,
+        role_id=role.role_id, role_arn=role.arn, caller_arn=command.caller_arn,
+        role_session_name=command.role_session_name, source_identity=command.source_identity,
+        session_key_id=command.session_key_id, issued_at=command.issued_at,
+        expires_at=command.expires_at,
     )]

@@ -37,7 +37,7 @@ from events.schemas.role import (
     RoleUntagged,
     RoleUpdated,
 )
-from events.schemas.session import SessionIssued
+from events.schemas.session import RoleAssumed, SessionIssued
 from events.schemas.tags import Tag
 from events.schemas.user import UserCreated, UserDeleted, UserTagged, UserUntagged, UserUpdated
 
@@ -71,6 +71,7 @@ EVENT_MODELS: dict[str, type[Event]] = {
         PermissionsBoundaryPut,
         PermissionsBoundaryDeleted,
         SessionIssued,
+        RoleAssumed,
         RoleCreated,
         RoleDeleted,
         RoleUpdated,
@@ -106,6 +107,7 @@ __all__ = [
     "PolicyDetached",
     "PolicyVersionCreated",
     "PolicyVersionDeleted",
+    "RoleAssumed",
     "RoleBoundaryDeleted",
     "RoleBoundaryPut",
     "RoleCreated",

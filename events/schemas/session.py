@@ -30,3 +30,28 @@ class SessionIssued(Event):
     def subject(self) -> str:
         """The ARN of the session's principal."""
         return self.principal_arn
+
+
+class RoleAssumed(Event):
+    """A role was assumed (AssumeRole); recorded in the role's account. The token and the
+    secret went to the caller only."""
+
+    event_type: ClassVar[str] = "iamlog.role.assumed"
+    version: ClassVar[int] = 1
+
+    session_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    role_name: str
+    role_id: str
+    role_arn: str
+    # Who assumed the role (a user, or an assumed-role session when chaining), maybe of
+    # another account.
+    caller_arn: str
+    role_session_name: str
+    source_identity: str | None = None
+    session_key_id: str = Field(pattern=r"^ASIA[A-Z2-7]{16}$")
+    issued_at: datetime
+    expires_at: datetime
+
+    def subject(self) -> str:
+        """The ARN of the assumed role."""
+        return self.role_arn

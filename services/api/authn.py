@@ -81,7 +81,11 @@ def caller_of(index: IdentityIndex, record: KeyRecord) -> Caller:
 
 
 def session_caller_of(index: IdentityIndex, claims: SessionClaims) -> Caller:
-    """The principal a session acts as (GetSessionToken: its user, or root)."""
+    """The principal a session acts as (GetSessionToken: its user, or root; AssumeRole: the
+    role session, user id `<AROA…>:<session name>`)."""
+    if claims.kind == "assumed_role":
+        return session_caller(claims, None, claims.arn,
+                              f"{claims.principal_id}:{claims.session_name}")
     if claims.kind != "session_token" or claims.name is None:
         return session_caller(claims, None, claims.arn, claims.principal_id)
     state = index.account(claims.account_id)

@@ -7,7 +7,14 @@ from datetime import datetime
 
 from domain.account import AccountState
 from domain.errors import DomainError
-from domain.policy import Decision, Principal, RequestContext, evaluate
+from domain.policy import (
+    NO_POLICIES,
+    Decision,
+    Principal,
+    PrincipalPolicies,
+    RequestContext,
+    evaluate,
+)
 from services.api.caller import Caller
 
 
@@ -37,10 +44,36 @@ def principal_of(state: AccountState | None, caller: Caller) -> Principal:
     """The policy-language principal of `caller`."""
     if caller.is_root:
         return Principal.root(caller.account_id)
+    if caller.kind == "assumed_role":
+        return assumed_role_principal(state, caller)
     from domain.authorization import principal_for  # noqa: PLC0415 - optional until it lands
 
     assert state is not None
     return principal_for(state, caller.user_name)
+
+
+def assumed_role_principal(state: AccountState | None, caller: Caller) -> Principal:
+    """A role session's principal (the role's path from the state; `/` once it is gone)."""
+    claims = caller.session
+    assert claims is not None
+    assert claims.name is not None
+    role = state.roles.get(claims.name.lower()) if state is not None else None
+    return Principal.assumed_role(caller.account_id, claims.name, claims.session_name or "",
+                                  claims.principal_id,
+                                  path=role.path if role is not None else "/")
+
+
+def assumed_role_policies(state: AccountState | None, caller: Caller) -> PrincipalPolicies:
+    """A role session's policies: the role's, intersected with the token's session policies."""
+    from domain.authorization import policies_for_role_session  # noqa: PLC0415
+
+    claims = caller.session
+    assert claims is not None
+    assert claims.name is not None
+    if state is None:
+        return NO_POLICIES
+    return policies_for_role_session(state, claims.name, claims.principal_id, claims.policy,
+                                     claims.policy_arns)
 
 
 def decide(state: AccountState | None, caller: Caller, action: str, resource: str, *,
@@ -53,6 +86,8 @@ def decide(state: AccountState | None, caller: Caller, action: str, resource: st
                              principal=principal_of(state, caller), now=now, context=context)
     if caller.is_root:
         return evaluate(request)  # root: everything in its own account, nothing elsewhere
+    if caller.kind == "assumed_role":
+        return evaluate(request, assumed_role_policies(state, caller))
     from domain.authorization import policies_for  # noqa: PLC0415 - optional until it lands
 
     assert state is not None

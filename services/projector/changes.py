@@ -38,6 +38,7 @@ from events.schemas import (
     PolicyDetached,
     PolicyVersionCreated,
     PolicyVersionDeleted,
+    RoleAssumed,
     RoleBoundaryDeleted,
     RoleBoundaryPut,
     RoleCreated,
@@ -397,6 +398,7 @@ _HANDLERS: dict[type[Event], Callable[[Changes, Any], None]] = {
     AccessKeyUsed: Changes._key_used,
     # Audit only: the log is the record of issued sessions; no read model needs it yet.
     SessionIssued: lambda _changes, _event: None,
+    RoleAssumed: lambda _changes, _event: None,
     GroupCreated: Changes._group_created,
     GroupDeleted: Changes._group_deleted,
     GroupMemberAdded: Changes._member_added,

@@ -8,6 +8,7 @@ import asyncpg
 
 from domain.commands import (
     AddUserToGroup,
+    AssumeRole,
     AttachGroupPolicy,
     AttachRolePolicy,
     AttachUserPolicy,
@@ -168,11 +169,14 @@ async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
     other = str(int(account_id) // 10 * 10 + (int(account_id) % 10 + 1) % 10).zfill(12)
     version = 0
     seen: set[str] = set()
+    role_ids: dict[str, str] = {}
     for account in (account_id, other):
         async def send(command: Command, account: str = account) -> int:
             reply = await client.send(account, command)
             assert reply.ok, reply.error_message
             seen.update(event.type for event in reply.events)
+            role_ids.update({event.data["role_name"]: event.data["role_id"]
+                             for event in reply.events if event.type == "iamlog.role.created"})
             return reply.version
 
         await send(CreateAccount())
@@ -198,6 +202,11 @@ async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
         await send(DeleteUser(user_name="cid"))
         for command in entity_commands(account):
             version = await send(command)
+        version = await send(AssumeRole(
+            session_id=f"{int(account) + 1:032x}", role_name="deployer",
+            role_id=role_ids["deployer"], caller_arn=f"arn:aws:iam::{account}:user/ann",
+            role_session_name="rebuild", session_key_id="ASIA" + "B" * 16,
+            issued_at=used, expires_at=used + timedelta(hours=1)))
 
     async def versions() -> list[int]:
         return [row["version"] for row in await db.fetch("SELECT version FROM iamlog_rm.accounts")]

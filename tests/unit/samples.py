@@ -104,6 +104,10 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "source_key_id": st.text(_B32, min_size=16, max_size=16).map(lambda s: "AKIA" + s),
     "issued_at": moments,
     "expires_at": moments,
+    "role_arn": arns,
+    "caller_arn": arns,
+    "role_session_name": st.text(_NAME_CHARS, min_size=2, max_size=64),
+    "source_identity": st.text(_NAME_CHARS, min_size=2, max_size=64),
     "service": st.text(min_size=1, max_size=64),
     "region": st.text(min_size=1, max_size=32),
 }

@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 
 from domain.commands import (
     AddUserToGroup,
+    AssumeRole,
     AttachGroupPolicy,
     AttachRolePolicy,
     AttachUserPolicy,
@@ -57,7 +58,7 @@ from domain.commands import (
     UpdateUser,
 )
 from events.cloudevents import EventMeta, MalformedEvent, dataschema, decode, encode
-from events.schemas import EVENT_MODELS, AccessKeyIssued, Event, Tag, export
+from events.schemas import EVENT_MODELS, AccessKeyIssued, Event, RoleCreated, Tag, export
 from events.schemas.history import HISTORICAL_MODELS
 from tests.unit.samples import ACCOUNT, NOW, events_of, replay
 
@@ -118,7 +119,7 @@ def scenario() -> list[Event]:
     key = replay(prefix)[-1]
     assert isinstance(key, AccessKeyIssued)
     policy = f"arn:aws:iam::{ACCOUNT}:policy/ops/Read"
-    return replay([
+    commands: list[Command] = [
         *prefix,
         UpdateAccessKey(access_key_id=key.access_key_id, status="Inactive", user_name="Alice"),
         UpdateAccessKey(access_key_id=key.access_key_id, status="Active", user_name="Alice"),
@@ -153,6 +154,15 @@ def scenario() -> list[Event]:
         UpdateAssumeRolePolicy(role_name="Deployer", policy_document=TRUST.replace("root",
                                                                                    "user/x")),
         TagRole(role_name="Deployer", tags=(Tag(key="b", value="2"),)),
+    ]
+    created = next(e for e in replay(commands) if isinstance(e, RoleCreated))
+    return replay([
+        *commands,
+        AssumeRole(session_id="cd" * 16, role_name="Deployer", role_id=created.role_id,
+                   caller_arn=f"arn:aws:iam::{ACCOUNT}:user/ops/Alicia",
+                   role_session_name="deploy", source_identity="alicia",
+                   session_key_id="ASIA" + "B" * 16, issued_at=NOW,
+                   expires_at=NOW.replace(hour=13)),
         UntagRole(role_name="Deployer", tag_keys=("a",)),
         AttachRolePolicy(role_name="Deployer", policy_arn=policy),
         DetachRolePolicy(role_name="Deployer", policy_arn=policy),

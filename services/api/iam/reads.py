@@ -17,6 +17,7 @@ from domain.errors import NoSuchEntity
 from domain.ids import root_arn
 from services.api.iam import arns
 from services.api.iam.registry import Call, Result, action
+from services.api.iam.users import require_user_caller
 from services.command_client import ServiceUnavailable
 from services.projector import queries as q
 
@@ -84,6 +85,8 @@ async def get_user(call: Call) -> Result:
         return {"User": {"UserId": call.account_id, "Arn": root_arn(call.account_id),
                          "Path": "/", "UserName": call.account_id,
                          "CreateDate": await _account_created(call)}}
+    if "UserName" not in call.args:
+        require_user_caller(call)
     name = str(call.args.get("UserName") or call.caller.user_name)
     call.authorize("iam:GetUser", arns.user(call, name))
     user = await q.get_user(await fresh(call), call.account_id, name)
@@ -108,6 +111,8 @@ async def list_users(call: Call) -> Result:
 @action("iam", "ListAccessKeys")
 async def list_access_keys(call: Call) -> Result:
     """Keys of `UserName`, or of the caller."""
+    if "UserName" not in call.args:
+        require_user_caller(call)
     name = call.args.get("UserName", call.caller.user_name)
     call.authorize("iam:ListAccessKeys",
                    arns.user(call, name) if name is not None else call.caller.arn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from domain.commands import CreateUser, DeleteUser
+from domain.errors import ValidationError
 from domain.ids import user_arn
 from services.api.iam.registry import Call, Result, action
 
@@ -18,10 +19,18 @@ def user_result(data: dict[str, object]) -> Result:
     }
 
 
+def require_user_caller(call: Call) -> None:
+    """An action that defaults to the caller's own user needs a user (or root) caller."""
+    if call.caller.kind not in ("user", "root"):
+        raise ValidationError("Must specify userName when calling with non-User credentials",
+                              account_id=call.account_id)
+
+
 def target_user(call: Call) -> tuple[str | None, str]:
     """The user an action targets (`UserName`, else the caller) and its ARN."""
     name = call.args.get("UserName")
     if name is None:
+        require_user_caller(call)
         return call.caller.user_name, call.caller.arn
     state = call.state
     user = state.users.get(str(name).lower()) if state is not None else None
