@@ -123,21 +123,32 @@ async def list_access_keys(db: Db, account_id: str, user_name: str | None, *,
                            marker: str | None = None, max_items: int | None = None
                            ) -> Page | None:
     """ListAccessKeys of a user (None: the root user's); None if the user does not exist."""
+    def convert(r: asyncpg.Record) -> Item:
+        return {**({"UserName": r["user_name"]} if r["user_name"] else {}),
+                "AccessKeyId": r["access_key_id"], "Status": r["status"],
+                "CreateDate": r["created_at"]}
+
     if user_name is None:
-        where, args = "user_name IS NULL", [account_id]
-    else:
-        row = await db.fetchrow(f"SELECT user_name FROM {S}.users WHERE account_id = $1"
-                                " AND name_key = $2", account_id, user_name.lower())
-        if row is None:
-            return None
-        where, args = "user_name = $2", [account_id, row["user_name"]]
-    return await _paged(
-        db, f"SELECT user_name, access_key_id, status, created_at, access_key_id AS sort_key"
-            f" FROM {S}.access_keys WHERE account_id = $1 AND {where}",
-        args, "access_key_id", marker=marker, max_items=max_items, convert=
-        lambda r: {**({"UserName": r["user_name"]} if r["user_name"] else {}),
-                   "AccessKeyId": r["access_key_id"], "Status": r["status"],
-                   "CreateDate": r["created_at"]})
+        return await _paged(
+            db, f"SELECT user_name, access_key_id, status, created_at, access_key_id AS sort_key"
+                f" FROM {S}.access_keys WHERE account_id = $1 AND user_name IS NULL",
+            [account_id], "access_key_id", marker=marker, max_items=max_items,
+            convert=convert)
+    # One round trip: the user row, joined with its keys (none: one row of NULLs; no user: no row).
+    limit = min(max(max_items or DEFAULT_MAX_ITEMS, 1), 1000)
+    rows = await db.fetch(
+        f"SELECT k.user_name, k.access_key_id, k.status, k.created_at"
+        f" FROM {S}.users AS u LEFT JOIN {S}.access_keys AS k"
+        f" ON k.account_id = u.account_id AND k.user_name = u.user_name AND k.access_key_id > $3"
+        f" WHERE u.account_id = $1 AND u.name_key = $2 ORDER BY k.access_key_id LIMIT $4",
+        account_id, user_name.lower(), decode_marker(marker), limit + 1)
+    if not rows:
+        return None
+    keys = [row for row in rows if row["access_key_id"] is not None]
+    truncated = len(keys) > limit
+    keys = keys[:limit]
+    return Page([convert(row) for row in keys], truncated,
+                encode_marker(keys[-1]["access_key_id"]) if truncated else None)
 
 
 async def get_access_key_last_used(db: Db, account_id: str, access_key_id: str) -> Item | None:

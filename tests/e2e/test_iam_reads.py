@@ -28,6 +28,16 @@ def test_reads_return_what_was_written(iam: Any, account: Account) -> None:
     assert (["u1", "u2"], True) == ([u["UserName"] for u in page["Users"]], page["IsTruncated"])
     rest = iam.list_users(Marker=page["Marker"])
     assert ["u3"] == [u["UserName"] for u in rest["Users"]]
+    keys = sorted(iam.create_access_key(UserName="u3")["AccessKey"]["AccessKeyId"]
+                  for _ in range(2))
+    first = iam.list_access_keys(UserName="u3", MaxItems=1)
+    second = iam.list_access_keys(UserName="u3", MaxItems=1, Marker=first["Marker"])
+    assert (True, False) == (first["IsTruncated"], second["IsTruncated"])
+    assert keys == [k["AccessKeyId"] for k in
+                    first["AccessKeyMetadata"] + second["AccessKeyMetadata"]]
+    assert [] == iam.list_access_keys(UserName="u2")["AccessKeyMetadata"]
+    for key in keys:
+        iam.delete_access_key(UserName="u3", AccessKeyId=key)
     iam.tag_user(UserName="u1", Tags=[{"Key": "team", "Value": "blue"}])
     assert [{"Key": "team", "Value": "blue"}] == iam.list_user_tags(UserName="u1")["Tags"]
     iam.create_group(GroupName="g")
