@@ -10,11 +10,10 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from events.topics import ensure_topics
-from services.projector.migrate import migrate
+from services.bench.common import scratch_database
 from services.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,21 +32,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 async def database_url() -> AsyncIterator[str]:
     """A fresh, migrated database for one test."""
-    base = Settings().database_url.get_secret_value()
-    name = f"iamlog_test_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(base)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = f"{base.rsplit('/', 1)[0]}/{name}"
-    await migrate(url)
-    yield url
-    admin = await asyncpg.connect(base)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with scratch_database(Settings().database_url.get_secret_value(), "test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -28,7 +28,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -52,7 +51,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from events.topics import Topics, ensure_topics
-from services.bench.common import percentile, record_result, scratch_database
+from services.bench.common import free_port, percentile, record_result, scratch_database
 from services.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -202,12 +201,6 @@ class CpuShare:
 
 
 # --- the server -------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _server_env(settings: Settings, port: int) -> dict[str, str]:
@@ -512,7 +505,7 @@ async def run(requests: int, pairs: int, clients: int) -> dict[str, float]:
         })
         await ensure_topics(settings)
         try:
-            port = _free_port()
+            port = free_port()
             env = _server_env(settings, port)
             log = Path(f"/tmp/iamlog-bench-{settings.topic_prefix}.log")  # noqa: S108 - a log
             url = f"http://127.0.0.1:{port}"

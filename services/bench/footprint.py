@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,19 +20,13 @@ from rich.console import Console
 from rich.table import Table
 
 from events.topics import ensure_topics
-from services.bench.common import record_result, scratch_database
+from services.bench.common import free_port, record_result, scratch_database
 from services.kafka_options import kafka_options
 from services.settings import Settings, get_settings
 
 ROLES = ("api", "processor", "projector")
 _TICKS = os.sysconf("SC_CLK_TCK")
 console = Console()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _rss_mib(pid: int) -> float:
@@ -49,7 +42,7 @@ def _cpu_seconds(pid: int) -> float:
 
 
 async def _measure(settings: Settings, role: str, idle_seconds: float) -> dict[str, float]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "IAMLOG_TOPIC_PREFIX": settings.topic_prefix,
            "IAMLOG_DATABASE_URL": settings.database_url.get_secret_value(),
            "IAMLOG_HTTP_PORT": str(port), "IAMLOG_LOG_LEVEL": "WARNING"}

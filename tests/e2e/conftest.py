@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import json
 import random
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import boto3
 import pytest
 from botocore.config import Config
 
 from events.topics import ensure_topics
-from services.projector.migrate import migrate
+from services.bench.common import free_port, scratch_database
 from services.settings import Settings
 from tests.integration.harness import ROOT, role_env
 
@@ -46,33 +44,20 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _fresh_database(base: str) -> str:
-    name = f"iamlog_e2e_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(base)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = f"{base.rsplit('/', 1)[0]}/{name}"
-    await migrate(url)
-    return url
-
-
 @pytest.fixture(scope="session")
 async def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:  # type: ignore[misc]
     """`iamlog serve` (all roles) on a free loopback port, ready to answer."""
-    base = Settings()
-    settings = Settings(topic_prefix=f"e{uuid.uuid4().hex[:10]}", partitions=4,
-                        database_url=await _fresh_database(  # type: ignore[arg-type]
-                            base.database_url.get_secret_value()))
-    await ensure_topics(settings)
-    port = _free_port()
+    async with scratch_database(Settings().database_url.get_secret_value(), "e2e") as url:
+        settings = Settings(topic_prefix=f"e{uuid.uuid4().hex[:10]}", partitions=4,
+                            database_url=url)  # type: ignore[arg-type]
+        await ensure_topics(settings)
+        async for running in _serve(settings, tmp_path_factory):
+            yield running
+
+
+async def _serve(settings: Settings,
+                 tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
+    port = free_port()
     log_path = tmp_path_factory.mktemp("server") / "serve.log"
     env = role_env(settings)
     env["IAMLOG_HTTP_PORT"] = str(port)
@@ -93,12 +78,14 @@ async def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]: 
             process.kill()
             raise AssertionError(f"server not ready:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.2)
-    yield Server(url, settings, process, log_path)
-    process.terminate()
     try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        yield Server(url, settings, process, log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 @dataclass(frozen=True)

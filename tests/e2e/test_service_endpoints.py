@@ -17,7 +17,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from tests.e2e.conftest import Account, Server, _free_port, client
+from services.bench.common import free_port
+from tests.e2e.conftest import Account, Server, client
 from tests.e2e.test_iam_users_keys import error_code
 from tests.integration.harness import ROOT
 
@@ -80,7 +81,7 @@ def test_authenticate_names_the_signer_without_seeing_the_secret(server: Server,
 @pytest.fixture
 def second_api(server: Server) -> Iterator[str]:
     """Another `iamlog serve --role api` beside the first, on its own port."""
-    port = _free_port()
+    port = free_port()
     env = server.env()
     env["IAMLOG_HTTP_PORT"] = str(port)
     process = subprocess.Popen(
