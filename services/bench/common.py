@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import uuid
@@ -20,7 +21,7 @@ RESULTS_DIR = Path("bench-results")
 
 @asynccontextmanager
 async def scratch_database(base_url: str, label: str) -> AsyncIterator[str]:
-    """A migrated database that exists for the duration of one benchmark."""
+    """A migrated database that exists for the duration of one benchmark or test."""
     name = f"iamlog_{label}_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(base_url)
     try:
@@ -32,11 +33,24 @@ async def scratch_database(base_url: str, label: str) -> AsyncIterator[str]:
         await migrate(url)
         yield url
     finally:
-        admin = await asyncpg.connect(base_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await _drop(base_url, name)
+
+
+async def _drop(base_url: str, name: str) -> None:
+    # FORCE ends our own lingering sessions, but not an autovacuum worker (it belongs to the
+    # superuser): that one finishes within moments, so the drop is retried for a while.
+    admin = await asyncpg.connect(base_url)
+    try:
+        for attempt in range(100):
+            try:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except (asyncpg.InsufficientPrivilegeError, asyncpg.ObjectInUseError):
+                if attempt == 99:
+                    raise
+                await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
 
 
 def free_port() -> int:
