@@ -57,7 +57,12 @@ def policies_for(state: AccountState, user_name: str | None) -> PrincipalPolicie
     """The identity policies and permissions boundary of a user (root: none, it needs none)."""
     if user_name is None:
         return NO_POLICIES
-    user = _user(state, user_name)
+    return _compiled(*_user_refs(state, _user(state, user_name)))
+
+
+def _user_refs(state: AccountState, user: User) -> tuple[tuple[PolicyRef, ...],
+                                                        PolicyRef | None]:
+    """A user's identity policies (its own and its groups') and its boundary, as refs."""
     refs: list[PolicyRef] = []
     _add_inline(refs, f"user/{user.name}", PolicyKind.USER_INLINE,
                 user.inline_policies.values())
@@ -74,7 +79,7 @@ def policies_for(state: AccountState, user_name: str | None) -> PrincipalPolicie
         policy = state.policies.get(policy_key(user.boundary))
         if policy is not None:
             boundary = (policy.arn, PolicyKind.MANAGED, policy.default_document)
-    return _compiled(tuple(refs), boundary)
+    return tuple(refs), boundary
 
 
 def policies_for_role(state: AccountState, role_name: str) -> PrincipalPolicies:
@@ -150,15 +155,9 @@ def policies_for_role_session(state: AccountState, role_name: str, role_id: str,
     id), gives the session no identity policy: it may do nothing, as in AWS.
     """
     role = state.roles.get(role_name.lower())
-    session: list[PolicyRef] = []
-    if policy is not None:
-        session.append(("session/inline", PolicyKind.SESSION, policy))
-    for arn in policy_arns:
-        managed = state.policies.get(policy_key(arn))
-        if managed is not None and managed.arn == arn:
-            session.append((managed.arn, PolicyKind.MANAGED, managed.default_document))
+    session = _session_refs(state, policy, policy_arns)
     if role is None or role.role_id != role_id:
-        return _compiled_session((), None, tuple(session), bool(policy or policy_arns))
+        return _compiled_session((), None, session, bool(policy or policy_arns))
     refs: list[PolicyRef] = []
     _add_inline(refs, f"role/{role.name}", PolicyKind.ROLE_INLINE, role.inline_policies.values())
     _add_managed(refs, state, role.attached)
@@ -167,8 +166,47 @@ def policies_for_role_session(state: AccountState, role_name: str, role_id: str,
         boundary_policy = state.policies.get(policy_key(role.boundary))
         if boundary_policy is not None:
             boundary = (boundary_policy.arn, PolicyKind.MANAGED, boundary_policy.default_document)
-    return _compiled_session(tuple(refs), boundary, tuple(session),
-                             bool(policy or policy_arns))
+    return _compiled_session(tuple(refs), boundary, session, bool(policy or policy_arns))
+
+
+# What the root user's own side amounts to when it federates: everything, so that the
+# federated user's permissions are exactly its session policies.
+_ROOT_IDENTITY: PolicyRef = (
+    "root", PolicyKind.MANAGED,
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}')
+
+
+def policies_for_federated_user(state: AccountState, user_name: str | None, user_id: str,
+                                policy: str | None = None,
+                                policy_arns: tuple[str, ...] = ()) -> PrincipalPolicies:
+    """A GetFederationToken session's policies: the identity policies and boundary of the user
+    that federated (root: everything), intersected with the session policies.
+
+    A user that is gone, or was deleted and created again (another user id), leaves the
+    session no identity policy.
+    """
+    session = _session_refs(state, policy, policy_arns)
+    if user_name is None:
+        return _compiled_session((_ROOT_IDENTITY,), None, session, True)
+    user = state.users.get(user_name.lower())
+    if user is None or user.user_id != user_id:
+        return _compiled_session((), None, session, True)
+    refs, boundary = _user_refs(state, user)
+    return _compiled_session(refs, boundary, session, True)
+
+
+def _session_refs(state: AccountState, policy: str | None,
+                  policy_arns: tuple[str, ...]) -> tuple[PolicyRef, ...]:
+    """The session policies of a token: its inline policy and the default versions of its
+    managed policy ARNs (an ARN that is gone grants nothing)."""
+    session: list[PolicyRef] = []
+    if policy is not None:
+        session.append(("session/inline", PolicyKind.SESSION, policy))
+    for arn in policy_arns:
+        managed = state.policies.get(policy_key(arn))
+        if managed is not None and managed.arn == arn:
+            session.append((managed.arn, PolicyKind.MANAGED, managed.default_document))
+    return tuple(session)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

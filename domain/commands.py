@@ -351,12 +351,14 @@ class RecordAccessKeyUse(_Command):
 
 
 class IssueSessionToken(_Command):
-    """Record temporary credentials issued to a user (root for None) by GetSessionToken."""
+    """Record temporary credentials issued to a user (root for None) by GetSessionToken, or,
+    with `federated_name`, by GetFederationToken (a federated user acting for that user)."""
 
     kind: Literal["IssueSessionToken"] = "IssueSessionToken"
     session_id: str
     user_name: str | None
     user_id: str
+    federated_name: str | None = None
     session_key_id: str
     source_key_id: str
     issued_at: datetime

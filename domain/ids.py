@@ -98,6 +98,11 @@ def root_arn(account: str) -> Arn:
     return Arn(f"arn:aws:iam::{account}:root")
 
 
+def federated_user_arn(account: str, name: str) -> Arn:
+    """`arn:aws:sts::<account>:federated-user/<name>` (GetFederationToken)."""
+    return Arn(f"arn:aws:sts::{account}:federated-user/{name}")
+
+
 class IdSource(Protocol):
     """Where `decide` gets randomness from: random in production, fixed in tests."""
 

@@ -18,8 +18,14 @@ def _access_key_issued_v1_to_v2(data: Payload) -> Payload:
     return {**data, "master_key_version": 1}
 
 
+def _session_issued_v1_to_v2(data: Payload) -> Payload:
+    # v1 knew only GetSessionToken sessions, which have no federated name.
+    return {**data, "federated_name": None}
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("iamlog.access_key.issued", 1): _access_key_issued_v1_to_v2,
+    ("iamlog.session.issued", 1): _session_issued_v1_to_v2,
 }
 
 

@@ -1,5 +1,5 @@
-"""Session rules: GetSessionToken is recorded for its user (or root), which must still exist;
-AssumeRole for its role, in the role's account."""
+"""Session rules: GetSessionToken and GetFederationToken are recorded for their user (or root),
+which must still exist; AssumeRole for its role, in the role's account."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from events.schemas.session import RoleAssumed, SessionIssued
 
 
 def issue_session_token(state: AccountState, command: IssueSessionToken) -> list[Event]:
-    """Record a session issued to `command.user_name` (root for None); nothing else changes."""
+    """Record a session issued to `command.user_name` (root for None), or to a federated user
+    acting for it; nothing else changes."""
     arn: str
     if command.user_name is None:
         arn = ids.root_arn(state.account_id)
@@ -23,9 +24,13 @@ def issue_session_token(state: AccountState, command: IssueSessionToken) -> list
             raise NoSuchEntity(f"The user with name {command.user_name} cannot be found.",
                                account_id=state.account_id, entity=command.user_name)
         arn = user.arn
+    federated = command.federated_name
+    if federated is not None:
+        arn = ids.federated_user_arn(state.account_id, federated)
     return [SessionIssued(
         account_id=state.account_id, session_id=command.session_id,
-        session_kind="session_token", principal_arn=arn, user_name=command.user_name,
+        session_kind="session_token" if federated is None else "federated_user",
+        principal_arn=arn, user_name=command.user_name, federated_name=federated,
         session_key_id=command.session_key_id, source_key_id=command.source_key_id,
         issued_at=command.issued_at, expires_at=command.expires_at,
     )]

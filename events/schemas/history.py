@@ -9,7 +9,7 @@ cannot change a historical schema.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,4 +30,24 @@ class AccessKeyIssuedV1(BaseModel):
     created_at: datetime
 
 
-HISTORICAL_MODELS: tuple[type[AccessKeyIssuedV1], ...] = (AccessKeyIssuedV1,)
+class SessionIssuedV1(BaseModel):
+    """Temporary credentials were handed out (GetSessionToken); the token went to the caller."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str] = "iamlog.session.issued"
+    version: ClassVar[int] = 1
+
+    account_id: str
+    session_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    session_kind: Literal["session_token"]
+    principal_arn: str
+    user_name: str | None
+    session_key_id: str = Field(pattern=r"^ASIA[A-Z2-7]{16}$")
+    source_key_id: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+HISTORICAL_MODELS: tuple[type[AccessKeyIssuedV1] | type[SessionIssuedV1], ...] = (
+    AccessKeyIssuedV1, SessionIssuedV1)

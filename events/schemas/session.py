@@ -11,16 +11,24 @@ from events.schemas.base import Event
 
 
 class SessionIssued(Event):
-    """Temporary credentials were handed out (GetSessionToken); the token went to the caller."""
+    """Temporary credentials were handed out (GetSessionToken, GetFederationToken); the token
+    went to the caller.
+
+    v2 adds federated-user sessions: `session_kind` `federated_user`, `principal_arn` the
+    `…:federated-user/<name>` ARN, `federated_name` the name; v1 records read as
+    `federated_name: null`.
+    """
 
     event_type: ClassVar[str] = "iamlog.session.issued"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
 
     session_id: str = Field(pattern=r"^[0-9a-f]{32}$")
-    session_kind: Literal["session_token"]
+    session_kind: Literal["session_token", "federated_user"]
     principal_arn: str
+    # The user whose credentials asked for the session (and whose permissions it has);
     # None: the account's root user.
     user_name: str | None
+    federated_name: str | None = None
     session_key_id: str = Field(pattern=r"^ASIA[A-Z2-7]{16}$")
     # The long-term key that signed the request, for the audit trail.
     source_key_id: str

@@ -82,17 +82,22 @@ def caller_of(index: IdentityIndex, record: KeyRecord) -> Caller:
 
 def session_caller_of(index: IdentityIndex, claims: SessionClaims) -> Caller:
     """The principal a session acts as (GetSessionToken: its user, or root; AssumeRole: the
-    role session, user id `<AROA…>:<session name>`)."""
+    role session, user id `<AROA…>:<session name>`; GetFederationToken: the federated user,
+    user id `<account>:<name>`, while the user that federated still exists)."""
     if claims.kind == "assumed_role":
         return session_caller(claims, None, claims.arn,
                               f"{claims.principal_id}:{claims.session_name}")
-    if claims.kind != "session_token" or claims.name is None:
-        return session_caller(claims, None, claims.arn, claims.principal_id)
-    state = index.account(claims.account_id)
-    user = state.users.get(claims.name.lower()) if state is not None else None
-    if user is None or user.user_id != claims.principal_id:  # deleted (or re-created) since
-        raise SigV4Error.invalid_client_token_id()
-    return session_caller(claims, user.name, user.arn, user.user_id)
+    if claims.name is not None:  # a user's session: the user must still be the same one
+        state = index.account(claims.account_id)
+        user = state.users.get(claims.name.lower()) if state is not None else None
+        if user is None or user.user_id != claims.principal_id:  # deleted (or re-created)
+            raise SigV4Error.invalid_client_token_id()
+        if claims.kind == "session_token":
+            return session_caller(claims, user.name, user.arn, user.user_id)
+    if claims.kind == "federated_user":
+        return session_caller(claims, None, claims.arn,
+                              f"{claims.account_id}:{claims.session_name}")
+    return session_caller(claims, None, claims.arn, claims.principal_id)
 
 
 def signed_request(request: Request, body: bytes) -> SignedRequest:

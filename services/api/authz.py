@@ -25,19 +25,26 @@ class AccessDenied(DomainError):
     http_status = 403
 
 
-# What GetSessionToken credentials may call (without MFA, which iamlog does not model): in STS
-# only these, and no IAM action at all.
-_SESSION_TOKEN_STS = frozenset({"sts:assumerole", "sts:getcalleridentity"})
+# What session credentials may call in STS whatever their policies say (GetSessionToken without
+# MFA, which iamlog does not model; GetFederationToken); neither may call any IAM action.
+_SESSION_STS = {
+    "session_token": frozenset({"sts:assumerole", "sts:getcalleridentity"}),
+    "federated_user": frozenset({"sts:getcalleridentity"}),
+}
 
 
 def session_token_allows(caller: Caller, action: str) -> bool:
-    """False for what GetSessionToken credentials may never do, whatever the policies say."""
-    if caller.session is None or caller.session.kind != "session_token":
+    """False for what GetSessionToken or GetFederationToken credentials may never do,
+    whatever the policies say."""
+    if caller.session is None:
+        return True
+    sts_actions = _SESSION_STS.get(caller.session.kind)
+    if sts_actions is None:
         return True
     lowered = action.lower()
     if lowered.startswith("iam:"):
         return False
-    return not lowered.startswith("sts:") or lowered in _SESSION_TOKEN_STS
+    return not lowered.startswith("sts:") or lowered in sts_actions
 
 
 def principal_of(state: AccountState | None, caller: Caller) -> Principal:
@@ -46,6 +53,9 @@ def principal_of(state: AccountState | None, caller: Caller) -> Principal:
         return Principal.root(caller.account_id)
     if caller.kind == "assumed_role":
         return assumed_role_principal(state, caller)
+    if caller.kind == "federated_user":
+        assert caller.session is not None
+        return Principal.federated_user(caller.account_id, caller.session.session_name or "")
     from domain.authorization import principal_for  # noqa: PLC0415 - optional until it lands
 
     assert state is not None
@@ -76,6 +86,19 @@ def assumed_role_policies(state: AccountState | None, caller: Caller) -> Princip
                                      claims.policy_arns)
 
 
+def federated_user_policies(state: AccountState | None, caller: Caller) -> PrincipalPolicies:
+    """A federated user's policies: its user's (root: all), intersected with the token's
+    session policies."""
+    from domain.authorization import policies_for_federated_user  # noqa: PLC0415
+
+    claims = caller.session
+    assert claims is not None
+    if state is None:
+        return NO_POLICIES
+    return policies_for_federated_user(state, claims.name, claims.principal_id, claims.policy,
+                                       claims.policy_arns)
+
+
 def decide(state: AccountState | None, caller: Caller, action: str, resource: str, *,
            now: datetime, context: Mapping[str, str | list[str]] | None = None) -> Decision:
     """The decision for `caller` doing `action` on `resource`."""
@@ -88,6 +111,8 @@ def decide(state: AccountState | None, caller: Caller, action: str, resource: st
         return evaluate(request)  # root: everything in its own account, nothing elsewhere
     if caller.kind == "assumed_role":
         return evaluate(request, assumed_role_policies(state, caller))
+    if caller.kind == "federated_user":
+        return evaluate(request, federated_user_policies(state, caller))
     from domain.authorization import policies_for  # noqa: PLC0415 - optional until it lands
 
     assert state is not None
@@ -99,9 +124,10 @@ def require(state: AccountState | None, caller: Caller, action: str, resource: s
             now: datetime, context: Mapping[str, str | list[str]] | None = None) -> Decision:
     """Raise `AccessDenied` with AWS's message unless the decision allows."""
     if not session_token_allows(caller, action):
+        source = " with credentials from GetSessionToken" if caller.kind != "federated_user" \
+            else ""
         raise AccessDenied(f"User: {caller.arn} is not authorized to perform: {action} on "
-                           f"resource: {resource} with credentials from GetSessionToken",
-                           account_id=caller.account_id)
+                           f"resource: {resource}{source}", account_id=caller.account_id)
     decision = decide(state, caller, action, resource, now=now, context=context)
     if not decision.allowed:
         raise AccessDenied(decision.access_denied_message(), account_id=caller.account_id)

@@ -68,11 +68,11 @@ class SessionClaims:
     account_id: str
     arn: str  # the principal: the user (or root), assumed-role or federated-user ARN
     kind: SessionKind
-    # session_token: the user's name (None: root); assumed_role: the role's name;
-    # federated_user: the federated name.
+    # session_token and federated_user: the name of the user whose credentials asked for the
+    # session (None: root); assumed_role: the role's name.
     name: str | None
     principal_id: str  # the user id (root: the account id), or the role id (AROA…)
-    session_name: str | None  # assumed_role only
+    session_name: str | None  # assumed_role: the session name; federated_user: the federated name
     access_key_id: str
     salt: str  # hex; with the key id, the input of the session secret's derivation
     issued_at: int  # epoch seconds

@@ -58,7 +58,15 @@ from domain.commands import (
     UpdateUser,
 )
 from events.cloudevents import EventMeta, MalformedEvent, dataschema, decode, encode
-from events.schemas import EVENT_MODELS, AccessKeyIssued, Event, RoleCreated, Tag, export
+from events.schemas import (
+    EVENT_MODELS,
+    AccessKeyIssued,
+    Event,
+    RoleCreated,
+    SessionIssued,
+    Tag,
+    export,
+)
 from events.schemas.history import HISTORICAL_MODELS
 from tests.unit.samples import ACCOUNT, NOW, events_of, replay
 
@@ -187,9 +195,9 @@ def test_export_check_passes() -> None:
 
 
 def test_every_current_and_historical_version_has_its_file() -> None:
-    """There is exactly one file per current event version, plus `access_key.issued` v1."""
+    """There is exactly one file per current event version, plus the superseded versions."""
     expected = {f"{t}.v{m.version}.json" for t, m in EVENT_MODELS.items()}
-    expected |= {"iamlog.access_key.issued.v1.json"}
+    expected |= {"iamlog.access_key.issued.v1.json", "iamlog.session.issued.v1.json"}
 
     assert sorted(expected) == sorted(path.name for path in SCHEMA_DIR.glob("*.json"))
 
@@ -357,3 +365,34 @@ def test_v1_payload_with_an_unknown_field_is_malformed() -> None:
 
     with pytest.raises(MalformedEvent):
         decode(headers, value)
+
+
+SESSION_V1_PAYLOAD = {
+    "account_id": ACCOUNT,
+    "session_id": "ab" * 16,
+    "session_kind": "session_token",
+    "principal_arn": ROOT_ARN,
+    "user_name": None,
+    "session_key_id": "ASIAIOSFODNN7EXAMPL2",
+    "source_key_id": "AKIAIOSFODNN7EXAMPL2",
+    "issued_at": "2024-05-01T09:30:00Z",
+    "expires_at": "2024-05-01T10:30:00Z",
+}
+
+
+def test_session_issued_v1_record_decodes_as_v2_without_federated_name() -> None:
+    """A `session.issued` v1 record (before GetFederationToken) fits the v1 schema and is read
+    as the v2 model with `federated_name` None."""
+    headers, value = v1_record(SESSION_V1_PAYLOAD)
+    headers = [(name, b"iamlog.session.issued" if name == "ce_type"
+                else dataschema("iamlog.session.issued", 1).encode() if name == "ce_dataschema"
+                else raw) for name, raw in headers]
+
+    recorded = decode(headers, value)
+
+    assert [] == list(validator_for(dataschema("iamlog.session.issued", 1)).iter_errors(
+        SESSION_V1_PAYLOAD))
+    assert isinstance(recorded.event, SessionIssued)
+    assert (2, None, "session_token") == (recorded.event.version,
+                                          recorded.event.federated_name,
+                                          recorded.event.session_kind)

@@ -10,7 +10,6 @@ role is `AccessDenied`, as in AWS, so that role names cannot be probed. Session 
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import timedelta
 from typing import Any
@@ -20,35 +19,20 @@ from domain.errors import ValidationError, error_from_code
 from domain.iam.state import Role
 from domain.policy import (
     NO_POLICIES,
-    PolicyKind,
     PolicySource,
     PrincipalPolicies,
     RequestContext,
     evaluate_trust,
-    parse_policy,
-    policy_size,
 )
 from services.api import authz
 from services.api.authz import AccessDenied
 from services.api.iam.registry import Call, Result, action
+from services.api.sts.session_policies import inline_policy, packed_policy_size, policy_arns
 from services.credentials.session_tokens import tokens_for
 
 DEFAULT_SECONDS = 3_600
 CHAINING_MAX_SECONDS = 3_600
-MAX_POLICY_ARNS = 10
-PACKED_LIMIT = 2_048
 _ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role(/(?:[\x21-\x7e]*/)?)([\w+=,.@-]{1,64})")
-
-
-def _policy_arns(args: dict[str, Any]) -> tuple[str, ...]:
-    raw = args.get("PolicyArns") or []
-    arns = tuple(str(item.get("arn", "")) if isinstance(item, dict) else str(item)
-                 for item in raw)
-    if len(arns) > MAX_POLICY_ARNS:
-        raise ValidationError(
-            f"1 validation error detected: Value at 'policyArns' failed to satisfy constraint: "
-            f"Member must have length less than or equal to {MAX_POLICY_ARNS}")
-    return arns
 
 
 def _caller_policies(call: Call) -> PrincipalPolicies:
@@ -111,15 +95,15 @@ async def assume_role(call: Call) -> Result:
     session_name = str(call.args.get("RoleSessionName", ""))
     external_id = call.args.get("ExternalId")
     source_identity = call.args.get("SourceIdentity")
-    policy = call.args.get("Policy")
-    policy_arns = _policy_arns(call.args)
-    if policy is not None:
-        parse_policy(str(policy), PolicyKind.SESSION)
+    policy = inline_policy(call.args)
+    arns = policy_arns(call.args)
     if caller.is_root:
         raise AccessDenied("Roles may not be assumed by root accounts.",
                            account_id=caller.account_id)
     denied = AccessDenied(f"User: {caller.arn} is not authorized to perform: sts:AssumeRole on "
                           f"resource: {role_arn}", account_id=caller.account_id)
+    if not authz.session_token_allows(caller, "sts:AssumeRole"):  # a federated user
+        raise denied
     role = _trusted_role(call, role_arn, external_id, source_identity, denied)
     role_account = role.arn.split(":")[4]
 
@@ -138,8 +122,7 @@ async def assume_role(call: Call) -> Result:
     session = tokens_for(call.runtime.master_keys).issue(
         account_id=role_account, arn=assumed_arn, kind="assumed_role", name=role.name,
         principal_id=role.role_id, session_name=session_name, issued_at=issued_at,
-        expires_at=expires_at, policy=str(policy) if policy is not None else None,
-        policy_arns=policy_arns)
+        expires_at=expires_at, policy=policy, policy_arns=arns)
     claims = session.claims
     reply = await call.runtime.commands.send(role_account, AssumeRole(
         session_id=claims.session_id, role_name=role.name, role_id=role.role_id,
@@ -163,10 +146,8 @@ async def assume_role(call: Call) -> Result:
         "AssumedRoleUser": {"AssumedRoleId": f"{role.role_id}:{session_name}",
                             "Arn": assumed_arn},
     }
-    if policy is not None or policy_arns:
-        packed = (policy_size(str(policy)) if policy is not None else 0) \
-            + sum(len(arn) for arn in policy_arns)
-        result["PackedPolicySize"] = max(1, math.ceil(100 * packed / PACKED_LIMIT))
+    if policy is not None or arns:
+        result["PackedPolicySize"] = packed_policy_size(policy, arns)
     if source_identity is not None:
         result["SourceIdentity"] = str(source_identity)
     return result
