@@ -13,15 +13,18 @@ from typing import Any
 
 from domain import ids
 from domain.commands import (
+    AddRoleToInstanceProfile,
     AddUserToGroup,
     AssumeRole,
     AttachGroupPolicy,
     AttachRolePolicy,
     AttachUserPolicy,
+    BindWorkload,
     Command,
     CreateAccessKey,
     CreateAccount,
     CreateGroup,
+    CreateInstanceProfile,
     CreatePolicy,
     CreatePolicyVersion,
     CreateRole,
@@ -29,6 +32,7 @@ from domain.commands import (
     DeleteAccessKey,
     DeleteGroup,
     DeleteGroupPolicy,
+    DeleteInstanceProfile,
     DeletePolicy,
     DeletePolicyVersion,
     DeleteRole,
@@ -47,10 +51,15 @@ from domain.commands import (
     PutUserPermissionsBoundary,
     PutUserPolicy,
     RecordAccessKeyUse,
+    RemoveRoleFromInstanceProfile,
     RemoveUserFromGroup,
+    RenewWorkloadSession,
     SetDefaultPolicyVersion,
+    TagInstanceProfile,
     TagRole,
     TagUser,
+    UnbindWorkload,
+    UntagInstanceProfile,
     UntagRole,
     UntagUser,
     UpdateAccessKey,
@@ -59,7 +68,17 @@ from domain.commands import (
     UpdateUser,
 )
 from domain.errors import EntityAlreadyExists, InvalidAction, NoSuchEntity, ValidationError
-from domain.iam import groups, inline, keys, policies, roles, sessions, users
+from domain.iam import (
+    groups,
+    inline,
+    instance_profiles,
+    keys,
+    policies,
+    roles,
+    sessions,
+    users,
+    workloads,
+)
 from domain.iam.evolve import evolve, fold
 from domain.iam.keys import MAX_KEYS_PER_USER
 from domain.iam.state import (
@@ -148,6 +167,15 @@ _DECIDERS: dict[type[Any], Decider] = {
     PutRolePermissionsBoundary: _without_ctx(roles.put_boundary),
     DeleteRolePermissionsBoundary: _without_ctx(roles.delete_boundary),
     DeleteRole: _without_ctx(roles.delete_role),
+    CreateInstanceProfile: instance_profiles.create,
+    DeleteInstanceProfile: _without_ctx(instance_profiles.delete),
+    AddRoleToInstanceProfile: _without_ctx(instance_profiles.add_role),
+    RemoveRoleFromInstanceProfile: instance_profiles.remove_role,
+    TagInstanceProfile: _without_ctx(instance_profiles.tag),
+    UntagInstanceProfile: _without_ctx(instance_profiles.untag),
+    BindWorkload: workloads.bind,
+    UnbindWorkload: workloads.unbind,
+    RenewWorkloadSession: _without_ctx(workloads.renew),
 }
 
 __all__ = [

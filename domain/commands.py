@@ -383,6 +383,101 @@ class AssumeRole(_Command):
     expires_at: datetime
 
 
+class CreateInstanceProfile(_Command):
+    """Create an instance profile (a container for one role that workloads are bound to)."""
+
+    kind: Literal["CreateInstanceProfile"] = "CreateInstanceProfile"
+    instance_profile_name: str
+    path: str = "/"
+    tags: tuple[Tag, ...] = ()
+
+
+class DeleteInstanceProfile(_Command):
+    """Delete an instance profile that holds no role and has no workload bound to it."""
+
+    kind: Literal["DeleteInstanceProfile"] = "DeleteInstanceProfile"
+    instance_profile_name: str
+
+
+class AddRoleToInstanceProfile(_Command):
+    """Put a role into an instance profile (one role at most)."""
+
+    kind: Literal["AddRoleToInstanceProfile"] = "AddRoleToInstanceProfile"
+    instance_profile_name: str
+    role_name: str
+
+
+class RemoveRoleFromInstanceProfile(_Command):
+    """Take the role out of an instance profile; its workloads' sessions are revoked."""
+
+    kind: Literal["RemoveRoleFromInstanceProfile"] = "RemoveRoleFromInstanceProfile"
+    instance_profile_name: str
+    role_name: str
+
+
+class TagInstanceProfile(_Command):
+    """Add tags to an instance profile."""
+
+    kind: Literal["TagInstanceProfile"] = "TagInstanceProfile"
+    instance_profile_name: str
+    tags: tuple[Tag, ...]
+
+
+class UntagInstanceProfile(_Command):
+    """Remove tags from an instance profile by key (ignoring case)."""
+
+    kind: Literal["UntagInstanceProfile"] = "UntagInstanceProfile"
+    instance_profile_name: str
+    tag_keys: tuple[str, ...]
+
+
+class BindWorkload(_Command):
+    """Bind a workload to an instance profile and issue its first session.
+
+    With `role_name`, the instance profile `profile_name` is created around that role first
+    (as the AWS console does), unless it exists already holding that role. The workload token
+    itself never reaches the log: only its SHA-256 digest. The session's ids, salt and times
+    come from `services.credentials.workload_sessions`.
+    """
+
+    kind: Literal["BindWorkload"] = "BindWorkload"
+    workload: str
+    profile_name: str
+    role_name: str | None = None
+    bearer_sha256: str
+    session_id: str
+    session_key_id: str
+    salt: str
+    master_key_version: int
+    issued_at: datetime
+    expires_at: datetime
+
+
+class UnbindWorkload(_Command):
+    """Remove a workload's binding and revoke its unexpired sessions."""
+
+    kind: Literal["UnbindWorkload"] = "UnbindWorkload"
+    workload: str
+
+
+class RenewWorkloadSession(_Command):
+    """Replace a workload's current session `old_session_id` by a new one (the scheduler).
+
+    Refused unless `old_session_id` is still the binding's current session, so a renewal
+    decided twice yields one new session whatever the idempotency window.
+    """
+
+    kind: Literal["RenewWorkloadSession"] = "RenewWorkloadSession"
+    workload: str
+    old_session_id: str
+    new_session_id: str
+    session_key_id: str
+    salt: str
+    master_key_version: int
+    issued_at: datetime
+    expires_at: datetime
+
+
 Command = Annotated[
     CreateAccount | CreateUser | DeleteUser | UpdateUser | TagUser | UntagUser
     | CreateAccessKey | UpdateAccessKey | DeleteAccessKey | RecordAccessKeyUse
@@ -394,7 +489,10 @@ Command = Annotated[
     | PutUserPermissionsBoundary | DeleteUserPermissionsBoundary
     | CreateRole | UpdateRole | UpdateAssumeRolePolicy | DeleteRole | TagRole | UntagRole
     | AttachRolePolicy | DetachRolePolicy | PutRolePolicy | DeleteRolePolicy
-    | PutRolePermissionsBoundary | DeleteRolePermissionsBoundary,
+    | PutRolePermissionsBoundary | DeleteRolePermissionsBoundary
+    | CreateInstanceProfile | DeleteInstanceProfile | AddRoleToInstanceProfile
+    | RemoveRoleFromInstanceProfile | TagInstanceProfile | UntagInstanceProfile
+    | BindWorkload | UnbindWorkload | RenewWorkloadSession,
     Field(discriminator="kind"),
 ]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)

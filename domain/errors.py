@@ -7,6 +7,7 @@
         ├── EntityAlreadyExists      409  name taken (case-insensitive)
         ├── LimitExceeded            409  an AWS quota would be exceeded
         ├── DeleteConflict           409  the entity still has dependents
+        ├── ConcurrentModification   409  the command was decided against a state that changed
         ├── InvalidAction            400  unknown command or action (or API version)
         ├── MissingAction            400  a Query request without `Action`
         ├── MissingParameter         400  a required parameter is absent
@@ -80,6 +81,13 @@ class DeleteConflict(DomainError):
     http_status = 409
 
 
+class ConcurrentModification(DomainError):
+    """The command names a state that is no longer current (a renewal of a replaced session)."""
+
+    code = "ConcurrentModification"
+    http_status = 409
+
+
 class InvalidAction(DomainError):
     """The command or action is not known."""
 
@@ -120,8 +128,8 @@ class MalformedQueryString(DomainError):
 ERRORS_BY_CODE: dict[str, type[DomainError]] = {
     cls.code: cls
     for cls in (ValidationError, NoSuchEntity, EntityAlreadyExists, LimitExceeded,
-                DeleteConflict, InvalidAction, MissingAction, MissingParameter,
-                InvalidParameterValue, MalformedQueryString)
+                DeleteConflict, ConcurrentModification, InvalidAction, MissingAction,
+                MissingParameter, InvalidParameterValue, MalformedQueryString)
 }
 
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, Literal
 
-from domain.iam import tags
+from domain.iam import evolve_profiles, tags
 from domain.iam.pmap import PMap, updated
 from domain.iam.state import (
     AccountState,
@@ -396,4 +396,5 @@ _HANDLERS: dict[type[Event], Callable[[AccountState, Any], Changes]] = {
     RoleUntagged: _role_untagged,
     RoleBoundaryPut: _role_boundary_put,
     RoleBoundaryDeleted: _role_boundary_deleted,
+    **evolve_profiles.HANDLERS,
 }

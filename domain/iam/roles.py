@@ -128,9 +128,7 @@ def tag_role(state: AccountState, command: TagRole) -> list[Event]:
 def untag_role(state: AccountState, command: UntagRole) -> list[Event]:
     """UntagRole: keys the role does not have are ignored; nothing removed, no event."""
     role = lookup.role(state, command.role_name)
-    keys = tags.check_untag_keys(command.tag_keys)
-    present = {key.lower(): key for key, _ in role.tags}
-    removed = tuple(dict.fromkeys(present[k.lower()] for k in keys if k.lower() in present))
+    removed = tags.removed_keys(role.tags, command.tag_keys)
     if not removed:
         return []
     return [RoleUntagged(account_id=state.account_id, role_name=role.name,

@@ -96,8 +96,40 @@ class Role:
     inline_policies: Mapping[str, InlinePolicy] = field(default_factory=lambda: _NO_INLINE)
     attached: tuple[str, ...] = ()
     boundary: str | None = None
-    # names of the instance profiles holding the role (none until instance profiles exist)
+    # lower-cased names of the instance profiles holding the role
     instance_profiles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceProfile:
+    """An instance profile: a container for at most one role, to which workloads are bound."""
+
+    name: str
+    profile_id: str
+    path: str
+    arn: str
+    role: str | None = None  # the lower-cased name of the role it holds
+    tags: tuple[tuple[str, str], ...] = ()
+    workloads: tuple[str, ...] = ()  # lower-cased names of the workloads bound to it
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A workload bound to an instance profile, and the sessions it holds.
+
+    `sessions` are (session id, expiration) of the sessions issued and not yet known to have
+    expired, newest last; the newest is the current one, the only one a renewal may replace.
+    """
+
+    name: str
+    profile: str  # lower-cased instance profile name
+    bearer_sha256: str
+    sessions: tuple[tuple[str, datetime], ...] = ()
+
+    @property
+    def current_session_id(self) -> str | None:
+        """The session a renewal must name, or None once its sessions were revoked."""
+        return self.sessions[-1][0] if self.sessions else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +178,9 @@ class AccountState:
     groups: Mapping[str, Group] = field(default_factory=_empty)  # type: ignore[arg-type]
     policies: Mapping[str, ManagedPolicy] = field(default_factory=_empty)  # type: ignore[arg-type]
     roles: Mapping[str, Role] = field(default_factory=_empty)  # type: ignore[arg-type]
+    instance_profiles: Mapping[str, InstanceProfile] = field(
+        default_factory=_empty)  # type: ignore[arg-type]
+    workloads: Mapping[str, Workload] = field(default_factory=_empty)  # type: ignore[arg-type]
     root_keys: tuple[str, ...] = ()
 
 

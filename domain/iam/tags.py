@@ -73,6 +73,15 @@ def check_untag_keys(keys: Iterable[str]) -> list[str]:
     return checked
 
 
+def removed_keys(current: tuple[tuple[str, str], ...], keys: Iterable[str]
+                 ) -> tuple[str, ...]:
+    """Validate an Untag request's keys; the keys of `current` they remove (ignoring case),
+    spelled as stored, each once."""
+    checked = check_untag_keys(keys)
+    present = {key.lower(): key for key, _ in current}
+    return tuple(dict.fromkeys(present[k.lower()] for k in checked if k.lower() in present))
+
+
 def merged(current: tuple[tuple[str, str], ...], added: Iterable[Tag]
            ) -> tuple[tuple[str, str], ...]:
     """`current` with `added` applied: a key present ignoring case is replaced in place."""

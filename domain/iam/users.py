@@ -60,9 +60,7 @@ def tag_user(state: AccountState, command: TagUser) -> list[Event]:
 def untag_user(state: AccountState, command: UntagUser) -> list[Event]:
     """UntagUser: keys the user does not have are ignored; nothing removed, no event."""
     user = lookup.user(state, command.user_name)
-    keys = tags.check_untag_keys(command.tag_keys)
-    present = {key.lower(): key for key, _ in user.tags}
-    removed = tuple(dict.fromkeys(present[k.lower()] for k in keys if k.lower() in present))
+    removed = tags.removed_keys(user.tags, command.tag_keys)
     if not removed:
         return []
     return [UserUntagged(account_id=state.account_id, user_name=user.name,

@@ -18,6 +18,14 @@ from events.schemas.inline_policy import (
     PermissionsBoundaryDeleted,
     PermissionsBoundaryPut,
 )
+from events.schemas.instance_profile import (
+    InstanceProfileCreated,
+    InstanceProfileDeleted,
+    InstanceProfileRoleAdded,
+    InstanceProfileRoleRemoved,
+    InstanceProfileTagged,
+    InstanceProfileUntagged,
+)
 from events.schemas.policy import (
     PolicyAttached,
     PolicyCreated,
@@ -40,6 +48,12 @@ from events.schemas.role import (
 from events.schemas.session import RoleAssumed, SessionIssued
 from events.schemas.tags import Tag
 from events.schemas.user import UserCreated, UserDeleted, UserTagged, UserUntagged, UserUpdated
+from events.schemas.workload import (
+    SessionRenewed,
+    WorkloadBound,
+    WorkloadSessionIssued,
+    WorkloadUnbound,
+)
 
 EVENT_MODELS: dict[str, type[Event]] = {
     model.event_type: model
@@ -80,6 +94,16 @@ EVENT_MODELS: dict[str, type[Event]] = {
         RoleUntagged,
         RoleBoundaryPut,
         RoleBoundaryDeleted,
+        InstanceProfileCreated,
+        InstanceProfileDeleted,
+        InstanceProfileRoleAdded,
+        InstanceProfileRoleRemoved,
+        InstanceProfileTagged,
+        InstanceProfileUntagged,
+        WorkloadBound,
+        WorkloadUnbound,
+        WorkloadSessionIssued,
+        SessionRenewed,
     )
 }
 
@@ -98,6 +122,12 @@ __all__ = [
     "GroupMemberRemoved",
     "InlinePolicyDeleted",
     "InlinePolicyPut",
+    "InstanceProfileCreated",
+    "InstanceProfileDeleted",
+    "InstanceProfileRoleAdded",
+    "InstanceProfileRoleRemoved",
+    "InstanceProfileTagged",
+    "InstanceProfileUntagged",
     "PermissionsBoundaryDeleted",
     "PermissionsBoundaryPut",
     "PolicyAttached",
@@ -117,10 +147,14 @@ __all__ = [
     "RoleUntagged",
     "RoleUpdated",
     "SessionIssued",
+    "SessionRenewed",
     "Tag",
     "UserCreated",
     "UserDeleted",
     "UserTagged",
     "UserUntagged",
     "UserUpdated",
+    "WorkloadBound",
+    "WorkloadSessionIssued",
+    "WorkloadUnbound",
 ]

@@ -27,8 +27,12 @@ from events.schemas import (
     AccessKeyEnabled,
     AccessKeyIssued,
     Event,
+    InstanceProfileRoleRemoved,
     RoleAssumed,
     SessionIssued,
+    SessionRenewed,
+    WorkloadSessionIssued,
+    WorkloadUnbound,
 )
 from events.topics import Topics
 from services.kafka_options import kafka_options
@@ -106,8 +110,10 @@ class IdentityIndex:
                     )
             case AccessKeyDeleted():
                 self.keys.pop(event.access_key_id, None)
-            case SessionIssued() | RoleAssumed():
+            case SessionIssued() | RoleAssumed() | WorkloadSessionIssued() | SessionRenewed():
                 self.session_keys[event.session_key_id] = event.account_id
+            case InstanceProfileRoleRemoved() | WorkloadUnbound():
+                self.revoked_sessions.update(event.revoked_session_ids)
             case _:
                 pass
 

@@ -29,6 +29,12 @@ from events.schemas import (
     GroupMemberRemoved,
     InlinePolicyDeleted,
     InlinePolicyPut,
+    InstanceProfileCreated,
+    InstanceProfileDeleted,
+    InstanceProfileRoleAdded,
+    InstanceProfileRoleRemoved,
+    InstanceProfileTagged,
+    InstanceProfileUntagged,
     PermissionsBoundaryDeleted,
     PermissionsBoundaryPut,
     PolicyAttached,
@@ -48,11 +54,15 @@ from events.schemas import (
     RoleUntagged,
     RoleUpdated,
     SessionIssued,
+    SessionRenewed,
     UserCreated,
     UserDeleted,
     UserTagged,
     UserUntagged,
     UserUpdated,
+    WorkloadBound,
+    WorkloadSessionIssued,
+    WorkloadUnbound,
 )
 
 UserKey = tuple[str, str]  # (account id, lower-cased name)
@@ -164,6 +174,16 @@ TABLES: dict[str, tuple[tuple[tuple[str, str], ...], int, tuple[str, ...]]] = {
                    ("tag_key", "text"), ("tag_value", "text")), 2, ("role_id",)),
     "role_boundaries": ((("role_id", "text"), ("account_id", "text"), ("policy_id", "text"),
                          ("policy_arn", "text")), 1, ("role_id", "policy_id")),
+    "instance_profiles": ((("profile_id", "text"), ("account_id", "text"), ("name_key", "text"),
+                           ("profile_name", "text"), ("path", "text"), ("arn", "text"),
+                           ("created_at", "timestamptz")), 1, ("profile_id",)),
+    "instance_profile_roles": ((("profile_id", "text"), ("account_id", "text"),
+                                ("role_id", "text")), 1, ("profile_id", "role_id")),
+    "instance_profile_tags": ((("profile_id", "text"), ("key_lower", "text"),
+                               ("account_id", "text"), ("tag_key", "text"),
+                               ("tag_value", "text")), 2, ("profile_id",)),
+    "workloads": ((("account_id", "text"), ("name_key", "text"), ("workload", "text"),
+                   ("profile_id", "text"), ("bound_at", "timestamptz")), 2, ("profile_id",)),
 }
 
 
@@ -376,6 +396,40 @@ class Changes:
     def _role_boundary_deleted(self, event: RoleBoundaryDeleted) -> None:
         self._drop("role_boundaries", event.role_id)
 
+    # --- instance profiles and workloads ----------------------------------------------------
+
+    def _profile_created(self, event: InstanceProfileCreated) -> None:
+        self._put("instance_profiles", event.profile_id, event.account_id,
+                  event.profile_name.lower(), event.profile_name, event.path, event.arn,
+                  event.created_at)
+        self._profile_tagged(event)
+
+    def _profile_deleted(self, event: InstanceProfileDeleted) -> None:
+        self._drop("instance_profiles", event.profile_id)
+        self.gone.add(event.profile_id)
+
+    def _profile_role_added(self, event: InstanceProfileRoleAdded) -> None:
+        self._put("instance_profile_roles", event.profile_id, event.account_id, event.role_id)
+
+    def _profile_role_removed(self, event: InstanceProfileRoleRemoved) -> None:
+        self._drop("instance_profile_roles", event.profile_id)
+
+    def _profile_tagged(self, event: InstanceProfileTagged | InstanceProfileCreated) -> None:
+        for tag in event.tags:
+            self._put("instance_profile_tags", event.profile_id, tag.key.lower(),
+                      event.account_id, tag.key, tag.value)
+
+    def _profile_untagged(self, event: InstanceProfileUntagged) -> None:
+        for key in event.tag_keys:
+            self._drop("instance_profile_tags", event.profile_id, key.lower())
+
+    def _workload_bound(self, event: WorkloadBound) -> None:
+        self._put("workloads", event.account_id, event.workload.lower(), event.workload,
+                  event.profile_id, event.bound_at)
+
+    def _workload_unbound(self, event: WorkloadUnbound) -> None:
+        self._drop("workloads", event.account_id, event.workload.lower())
+
     def _bump(self, account_id: str, sequence: int) -> None:
         row = self.accounts.get(account_id)
         if row is None:
@@ -422,4 +476,15 @@ _HANDLERS: dict[type[Event], Callable[[Changes, Any], None]] = {
     RoleUntagged: Changes._role_untagged,
     RoleBoundaryPut: Changes._role_boundary_put,
     RoleBoundaryDeleted: Changes._role_boundary_deleted,
+    InstanceProfileCreated: Changes._profile_created,
+    InstanceProfileDeleted: Changes._profile_deleted,
+    InstanceProfileRoleAdded: Changes._profile_role_added,
+    InstanceProfileRoleRemoved: Changes._profile_role_removed,
+    InstanceProfileTagged: Changes._profile_tagged,
+    InstanceProfileUntagged: Changes._profile_untagged,
+    WorkloadBound: Changes._workload_bound,
+    WorkloadUnbound: Changes._workload_unbound,
+    # Workload sessions are the scheduler's read model (and the api's in-memory index).
+    WorkloadSessionIssued: lambda _changes, _event: None,
+    SessionRenewed: lambda _changes, _event: None,
 }

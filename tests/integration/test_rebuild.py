@@ -57,6 +57,7 @@ from services.command_client import CommandClient
 from services.projector.rebuild import rebuild
 from services.settings import Settings
 from tests.integration.harness import eventually
+from tests.unit.profile_samples import profile_commands
 
 TABLES = {
     "accounts": "account_id",
@@ -76,6 +77,10 @@ TABLES = {
     "role_trust_policies": "role_id",
     "role_tags": "role_id, key_lower",
     "role_boundaries": "role_id",
+    "instance_profiles": "profile_id",
+    "instance_profile_roles": "profile_id",
+    "instance_profile_tags": "profile_id, key_lower",
+    "workloads": "account_id, name_key",
 }
 TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action":'
          ' "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]}')
@@ -207,6 +212,9 @@ async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
             role_id=role_ids["deployer"], caller_arn=f"arn:aws:iam::{account}:user/ann",
             role_session_name="rebuild", session_key_id="ASIA" + "B" * 16,
             issued_at=used, expires_at=used + timedelta(hours=1)))
+        for command in profile_commands("deployer", used, keep=True,
+                                        offset=int(account) * 10):
+            version = await send(command)
 
     async def versions() -> list[int]:
         return [row["version"] for row in await db.fetch("SELECT version FROM iamlog_rm.accounts")]
@@ -220,6 +228,8 @@ async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
     assert {"benedict"} <= {row[1] for row in live["users"]}
     assert (2, 2, 2, 2) == (len(live["roles"]), len(live["role_tags"]),
                             len(live["role_boundaries"]), len(live["role_trust_policies"]))
+    assert (2, 2, 2, 2) == (len(live["instance_profiles"]), len(live["instance_profile_roles"]),
+                            len(live["instance_profile_tags"]), len(live["workloads"]))
     progress: list[tuple[int, int]] = []
     result = await rebuild(settings, lambda done, total: progress.append((done, total)))
     assert 2 * version == result.events

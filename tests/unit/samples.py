@@ -111,6 +111,17 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "source_identity": st.text(_NAME_CHARS, min_size=2, max_size=64),
     "service": st.text(min_size=1, max_size=64),
     "region": st.text(min_size=1, max_size=32),
+    "profile_name": st.text(_NAME_CHARS, min_size=1, max_size=128),
+    "profile_id": st.text(_B32, min_size=17, max_size=17).map(lambda s: "AIPA" + s),
+    "profile_arn": arns,
+    "workload": user_names,
+    "bearer_sha256": st.binary(min_size=32, max_size=32).map(bytes.hex),
+    "bound_at": moments,
+    "unbound_at": moments,
+    "removed_at": moments,
+    "revoked_session_ids": st.lists(st.binary(min_size=16, max_size=16).map(bytes.hex),
+                                    max_size=5).map(tuple),
+    "old_session_id": st.binary(min_size=16, max_size=16).map(bytes.hex),
 }
 
 

@@ -68,6 +68,7 @@ from events.schemas import (
     export,
 )
 from events.schemas.history import HISTORICAL_MODELS
+from tests.unit.profile_samples import profile_commands
 from tests.unit.samples import ACCOUNT, NOW, events_of, replay
 
 SCHEMA_DIR = Path(export.__file__).parent / "json"
@@ -171,6 +172,7 @@ def scenario() -> list[Event]:
                    role_session_name="deploy", source_identity="alicia",
                    session_key_id="ASIA" + "B" * 16, issued_at=NOW,
                    expires_at=NOW.replace(hour=13)),
+        *profile_commands("Deployer", NOW),
         UntagRole(role_name="Deployer", tag_keys=("a",)),
         AttachRolePolicy(role_name="Deployer", policy_arn=policy),
         DetachRolePolicy(role_name="Deployer", policy_arn=policy),
