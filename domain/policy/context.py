@@ -74,10 +74,11 @@ class Principal:
                    tags=dict(tags or {}))
 
     @classmethod
-    def federated_user(cls, account: str, name: str) -> Principal:
-        """A `GetFederationToken` session."""
+    def federated_user(cls, account: str, name: str, *,
+                       tags: Mapping[str, str] | None = None) -> Principal:
+        """A `GetFederationToken` session (its session tags as principal tags)."""
         return cls(PrincipalType.FEDERATED_USER, f"arn:aws:sts::{account}:federated-user/{name}",
-                   account, f"{account}:{name}")
+                   account, f"{account}:{name}", tags=dict(tags or {}))
 
     @classmethod
     def web_identity(cls, provider: str) -> Principal:

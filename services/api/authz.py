@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from domain.account import AccountState
@@ -55,22 +55,38 @@ def principal_of(state: AccountState | None, caller: Caller) -> Principal:
         return assumed_role_principal(state, caller)
     if caller.kind == "federated_user":
         assert caller.session is not None
-        return Principal.federated_user(caller.account_id, caller.session.session_name or "")
+        return Principal.federated_user(caller.account_id, caller.session.session_name or "",
+                                        tags=dict(caller.session.tags))
     from domain.authorization import principal_for  # noqa: PLC0415 - optional until it lands
 
     assert state is not None
     return principal_for(state, caller.user_name)
 
 
+def principal_tags(resource_tags: Iterable[tuple[str, str]],
+                   session: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """`aws:PrincipalTag` of a role session: the role's tags, overridden (ignoring case) by the
+    session's tags."""
+    merged: dict[str, tuple[str, str]] = {}
+    for key, value in (*resource_tags, *session):
+        merged[key.lower()] = (key, value)
+    return dict(merged.values())
+
+
 def assumed_role_principal(state: AccountState | None, caller: Caller) -> Principal:
-    """A role session's principal (the role's path from the state; `/` once it is gone)."""
+    """A role session's principal (the role's path from the state; `/` once it is gone), its
+    `aws:PrincipalTag`s the role's tags overridden by the session's."""
     claims = caller.session
     assert claims is not None
     assert claims.name is not None
     role = state.roles.get(claims.name.lower()) if state is not None else None
+    if role is not None and role.role_id != claims.principal_id:
+        role = None  # deleted and created again: not this session's role
+    tags = principal_tags(role.tags if role is not None else (), claims.tags)
     return Principal.assumed_role(caller.account_id, claims.name, claims.session_name or "",
                                   claims.principal_id,
-                                  path=role.path if role is not None else "/")
+                                  path=role.path if role is not None else "/",
+                                  tags=tags)
 
 
 def assumed_role_policies(state: AccountState | None, caller: Caller) -> PrincipalPolicies:

@@ -39,8 +39,8 @@ _NONCE_BYTES = 12
 _HEADER_BYTES = 2
 _SALT_BYTES = 16
 _SECRET_BYTES = 30  # 40 base64 characters, like an AWS secret access key
-# Longer than any token iamlog issues (a 2,048-character session policy included); longer
-# input is refused before any base64 or AES work.
+# Longer than any token iamlog issues (session policies and tags together stay within the
+# 2,048-character packed budget); longer input is refused before any base64 or AES work.
 MAX_TOKEN_CHARS = 8192
 _TOKEN_KEY_INFO = b"iamlog/session-token-key/v1"
 _SECRET_LABEL = b"iamlog/session-secret/v1"
@@ -79,6 +79,15 @@ class SessionClaims:
     expires_at: int
     policy: str | None = None  # the inline session policy's text (not a secret)
     policy_arns: tuple[str, ...] = ()
+    # session tags (key, value), inherited transitive ones included, and the keys that pass on
+    # to chained sessions
+    tags: tuple[tuple[str, str], ...] = ()
+    transitive_tag_keys: tuple[str, ...] = ()
+
+    def transitive_tags(self) -> tuple[tuple[str, str], ...]:
+        """The tags a session chained from this one inherits."""
+        keys = {key.lower() for key in self.transitive_tag_keys}
+        return tuple((key, value) for key, value in self.tags if key.lower() in keys)
 
     @property
     def issued(self) -> datetime:
@@ -133,7 +142,8 @@ class SessionTokens:
     def issue(self, *, account_id: str, arn: str, kind: SessionKind, name: str | None,
               principal_id: str, issued_at: datetime, expires_at: datetime,
               session_name: str | None = None, policy: str | None = None,
-              policy_arns: tuple[str, ...] = ()) -> IssuedSession:
+              policy_arns: tuple[str, ...] = (), tags: tuple[tuple[str, str], ...] = (),
+              transitive_tag_keys: tuple[str, ...] = ()) -> IssuedSession:
         """A new session for the principal, sealed under the current master key."""
         version = self._keys.current_version
         claims = SessionClaims(
@@ -143,7 +153,8 @@ class SessionTokens:
             access_key_id=ids.session_key_id(self._random(10)),
             salt=self._random(_SALT_BYTES).hex(),
             issued_at=int(issued_at.timestamp()), expires_at=int(expires_at.timestamp()),
-            policy=policy, policy_arns=policy_arns,
+            policy=policy, policy_arns=policy_arns, tags=tags,
+            transitive_tag_keys=transitive_tag_keys,
         )
         return IssuedSession(claims, self.seal(claims, version), self.secret_of(claims, version),
                              version)
@@ -215,8 +226,9 @@ class SessionTokens:
 
 
 _FIELDS = ("session_id", "account_id", "arn", "kind", "name", "principal_id", "session_name",
-           "access_key_id", "salt", "issued_at", "expires_at", "policy", "policy_arns")
-_SHORT = ("s", "a", "r", "k", "n", "p", "sn", "i", "sa", "t", "e", "po", "pa")
+           "access_key_id", "salt", "issued_at", "expires_at", "policy", "policy_arns", "tags",
+           "transitive_tag_keys")
+_SHORT = ("s", "a", "r", "k", "n", "p", "sn", "i", "sa", "t", "e", "po", "pa", "tg", "tt")
 _KINDS: frozenset[str] = frozenset({"session_token", "assumed_role", "federated_user"})
 
 
@@ -232,6 +244,8 @@ def _decode(data: Any) -> SessionClaims:
     values: dict[str, Any] = {name: data.get(short)
                               for short, name in zip(_SHORT, _FIELDS, strict=True)}
     values["policy_arns"] = tuple(values["policy_arns"] or ())
+    values["tags"] = tuple((str(key), str(value)) for key, value in values["tags"] or ())
+    values["transitive_tag_keys"] = tuple(values["transitive_tag_keys"] or ())
     if values["kind"] not in _KINDS:
         raise ValueError("unknown session kind")
     for name in ("session_id", "account_id", "arn", "principal_id", "access_key_id", "salt"):

@@ -140,6 +140,14 @@ async def test_refusals_change_nothing(server: Server, iam: Any) -> None:
          ("MalformedPolicyDocument", 400)),
         (nobody.get_federation_token, {"Name": "ida", "Policy": SESSION},
          ("AccessDenied", 403)),
+        # session tags need sts:TagSession too
+        (sts.get_federation_token, {"Name": "hal", "Policy": SESSION,
+                                    "Tags": [{"Key": "team", "Value": "blue"}]},
+         ("AccessDenied", 403)),
+        (raw.get_federation_token, {"Name": "hal", "Policy": SESSION,
+                                    "Tags": [{"Key": "k", "Value": "v" * 256}] * 1
+                                    + [{"Key": f"k{i}", "Value": "v" * 256} for i in range(8)]},
+         ("PackedPolicyTooLarge", 400)),
         (session_sts.get_federation_token, {"Name": "hal", "Policy": SESSION},
          ("AccessDenied", 403)),
     ]:
@@ -147,3 +155,9 @@ async def test_refusals_change_nothing(server: Server, iam: Any) -> None:
     assert before == len(await _issued(server))
     assert sts.get_federation_token(Name="hal", Policy=SESSION, DurationSeconds=129_600)
     assert before + 1 == len(await _issued(server))
+    iam.put_user_policy(UserName="hal", PolicyName="tag", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:TagSession",
+                                                "Resource": "*"}]}))
+    tagged = sts.get_federation_token(Name="hal", Policy=SESSION,
+                                      Tags=[{"Key": "team", "Value": "blue"}])
+    assert 0 < tagged["PackedPolicySize"] <= 100

@@ -64,17 +64,22 @@ _text = st.text(min_size=1, max_size=80)
 @given(name=st.none() | _text, session_name=st.none() | _text, policy=st.none() | _text,
        arns=st.lists(_text, max_size=3).map(tuple),
        issued=st.integers(0, 2**32), length=st.integers(1, 200_000),
-       kind=st.sampled_from(["session_token", "assumed_role", "federated_user"]))
+       kind=st.sampled_from(["session_token", "assumed_role", "federated_user"]),
+       tags=st.lists(st.tuples(_text, st.text(max_size=20)), max_size=3).map(tuple),
+       transitive=st.lists(_text, max_size=3).map(tuple))
 def test_seal_open_round_trips_any_claims(name: str | None, session_name: str | None,
                                           policy: str | None, arns: tuple[str, ...],
-                                          issued: int, length: int, kind: str) -> None:
+                                          issued: int, length: int, kind: str,
+                                          tags: tuple[tuple[str, str], ...],
+                                          transitive: tuple[str, ...]) -> None:
     """Whatever the claims hold (unicode, empty tuples, None), opening gives them back."""
     tokens = SessionTokens(MasterKeys({1: KEY_1}))
     claims = SessionClaims(
         session_id="ab" * 16, account_id="123456789012", arn="arn:x", kind=kind,  # type: ignore[arg-type]
         name=name, principal_id="AROAEXAMPLE", session_name=session_name,
         access_key_id="ASIAAAAAAAAAAAAAAAAA", salt="00" * 16, issued_at=issued,
-        expires_at=issued + length, policy=policy, policy_arns=arns)
+        expires_at=issued + length, policy=policy, policy_arns=arns, tags=tags,
+        transitive_tag_keys=transitive)
     assert (claims, 1) == tokens.open(tokens.seal(claims, 1))
 
 

@@ -1,5 +1,5 @@
 """Session policies of STS calls: `Policy` and `PolicyArns`, and the `PackedPolicySize` AWS
-returns for them."""
+returns for them (and the session tags)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,20 @@ from domain.policy import PolicyKind, parse_policy, policy_size
 
 MAX_POLICY_ARNS = 10
 PACKED_LIMIT = 2_048
+PACKED_MAX_PERCENT = 100
+
+
+class PackedPolicyTooLarge(ValidationError):
+    """Session policies and tags together exceed the packed budget."""
+
+    code = "PackedPolicyTooLarge"
+
+    @classmethod
+    def of(cls, percent: int, account_id: str) -> PackedPolicyTooLarge:
+        """The error for a request using `percent` of the budget."""
+        return cls(f"Packed size of the session policies and session tags consumes {percent}% "
+                   "of allotted space, please use smaller policies and tags.",
+                   account_id=account_id)
 
 
 def policy_arns(args: dict[str, Any]) -> tuple[str, ...]:

@@ -41,11 +41,12 @@ def _world() -> tuple[IdentityIndex, KeyResolver, UserCreated]:
 
 
 def _federated(index: IdentityIndex, resolver: KeyResolver, user_name: str | None,
-               user_id: str) -> Caller:
+               user_id: str, policy: str = SESSION_POLICY,
+               tags: tuple[tuple[str, str], ...] = ()) -> Caller:
     session = resolver.sessions.issue(
         account_id=ACCOUNT, arn=f"arn:aws:sts::{ACCOUNT}:federated-user/bob",
         kind="federated_user", name=user_name, principal_id=user_id, session_name="bob",
-        issued_at=NOW, expires_at=NOW + timedelta(hours=1), policy=SESSION_POLICY)
+        issued_at=NOW, expires_at=NOW + timedelta(hours=1), policy=policy, tags=tags)
     return session_caller_of(index, session.claims)
 
 
@@ -118,3 +119,17 @@ def test_decider_records_a_federated_session_for_its_user() -> None:
     assert isinstance(event, SessionIssued)
     assert ("federated_user", f"arn:aws:sts::{ACCOUNT}:federated-user/bob", "Alice", "bob") == (
         event.session_kind, event.principal_arn, event.user_name, event.federated_name)
+
+
+def test_session_tags_are_the_federated_users_principal_tags() -> None:
+    """GetFederationToken's tags travel in the token and answer `aws:PrincipalTag/<key>`."""
+    index, resolver, user = _world()
+    by_tag = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}}]})
+    state = index.account(ACCOUNT)
+    blue = _federated(index, resolver, "Alice", user.user_id, by_tag, (("Team", "blue"),))
+    red = _federated(index, resolver, "Alice", user.user_id, by_tag, (("team", "red"),))
+    assert (True, False) == (
+        decide(state, blue, "s3:GetObject", "arn:aws:s3:::b/k", now=NOW).allowed,
+        decide(state, red, "s3:GetObject", "arn:aws:s3:::b/k", now=NOW).allowed)
