@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 from collections.abc import Coroutine, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -12,10 +13,9 @@ import asyncpg
 import structlog
 import uvicorn
 from aiokafka.admin import AIOKafkaAdminClient
-from fastapi import FastAPI
 
 from events.topics import ensure_topics
-from services.api.app import create_app
+from services.api.app import AsgiApp, WithQueryApi, create_app
 from services.api.health import Check
 from services.command_client import CommandClient
 from services.credentials.master_keys import MasterKeys, load_master_keys
@@ -67,6 +67,16 @@ async def postgres_reachable(settings: Settings) -> bool:
         return False
 
 
+def _reuse_port_socket(settings: Settings) -> socket.socket:
+    """The HTTP socket bound with SO_REUSEPORT: api processes on one host share the port."""
+    family = socket.AF_INET6 if ":" in settings.http_host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((settings.http_host, settings.http_port))
+    return sock
+
+
 class _Server(uvicorn.Server):
     """uvicorn without its own signal handlers: the composition root owns shutdown."""
 
@@ -76,7 +86,7 @@ class _Server(uvicorn.Server):
 
 
 async def _start_api(settings: Settings, keys: MasterKeys,
-                     checks: dict[str, Check]) -> tuple[FastAPI, ApiRuntime]:
+                     checks: dict[str, Check]) -> tuple[AsgiApp, ApiRuntime]:
     """The api role: command client, identity index (loaded), Query API and JSON endpoints."""
     # Imported here: only the api role needs the Query API, SigV4 and the identity index.
     from services.api.identity_index import IdentityIndex  # noqa: PLC0415
@@ -96,7 +106,8 @@ async def _start_api(settings: Settings, keys: MasterKeys,
 
     checks["identity_index"] = index_loaded
     query = QueryApi(runtime)
-    return create_app(checks, query, service_router(runtime, query.resolver)), runtime
+    app = create_app(checks, service_router(runtime, query.resolver))
+    return WithQueryApi(app, query), runtime
 
 
 async def serve(settings: Settings, roles: set[str]) -> None:
@@ -124,6 +135,7 @@ async def serve(settings: Settings, roles: set[str]) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     runtime: ApiRuntime | None = None
+    app: AsgiApp
     if "api" in roles:
         app, runtime = await _start_api(settings, keys, checks)
     else:
@@ -132,6 +144,7 @@ async def serve(settings: Settings, roles: set[str]) -> None:
     config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
                             log_config=None, access_log=False, lifespan="off")
     server = _Server(config)
+    sockets = [_reuse_port_socket(settings)] if settings.http_reuse_port else None
     draining = asyncio.Event()
 
     async def not_draining() -> bool:
@@ -141,7 +154,7 @@ async def serve(settings: Settings, roles: set[str]) -> None:
     log.info("serving", roles=sorted(roles), http=f"{settings.http_host}:{settings.http_port}")
     try:
         async with asyncio.TaskGroup() as group:
-            http = group.create_task(server.serve())
+            http = group.create_task(server.serve(sockets))
             running = [group.create_task(task) for task in tasks]
             await stop.wait()
             # Readiness goes false first; requests in flight finish; then each role stops:

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     partitions: int = Field(default=6, ge=1, le=256)
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # Several api processes on one host share the port (SO_REUSEPORT; the kernel spreads
+    # connections over them): a way to use more cores than one event loop can.
+    http_reuse_port: bool = False
     # "<version>:<base64 32 bytes>,..." — empty means: use the dev stack's generated key file.
     master_keys: SecretStr = SecretStr("")
     state_dir: Path = DEFAULT_STATE_DIR

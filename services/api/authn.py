@@ -6,9 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from fastapi import Request
-
 from domain.errors import IamlogError
+from services.api.app import Scope
 from services.api.caller import Caller, root_caller, session_caller
 from services.api.identity_index import IdentityIndex, KeyRecord
 from services.api.runtime import ApiRuntime
@@ -100,12 +99,11 @@ def session_caller_of(index: IdentityIndex, claims: SessionClaims) -> Caller:
     return session_caller(claims, None, claims.arn, claims.principal_id)
 
 
-def signed_request(request: Request, body: bytes) -> SignedRequest:
-    """The parts of an HTTP request that SigV4 covers, exactly as received."""
-    scope = request.scope
+def signed_request(scope: Scope, body: bytes) -> SignedRequest:
+    """The parts of an HTTP request (its ASGI scope) that SigV4 covers, exactly as received."""
     raw_path = scope.get("raw_path") or scope["path"].encode()
     return SignedRequest(
-        method=request.method,
+        method=scope["method"],
         path=raw_path.decode("latin-1"),
         query=scope.get("query_string", b"").decode("latin-1"),
         headers=[(name.decode("latin-1"), value.decode("latin-1"))
@@ -114,10 +112,10 @@ def signed_request(request: Request, body: bytes) -> SignedRequest:
     )
 
 
-def authenticate(runtime: ApiRuntime, resolver: KeyResolver, request: Request,
+def authenticate(runtime: ApiRuntime, resolver: KeyResolver, scope: Scope,
                  body: bytes) -> tuple[Caller, str]:
     """Verify the signature; return the caller and the service named by the scope."""
-    verified = verify(signed_request(request, body), resolver, runtime.clock.now())
+    verified = verify(signed_request(scope, body), resolver, runtime.clock.now())
     if verified.session_token is not None:
         claims, _ = resolver.session(verified.access_key_id, verified.session_token)
         return session_caller_of(runtime.index, claims), verified.service

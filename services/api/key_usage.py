@@ -30,11 +30,13 @@ class KeyUsage:
         key_id = caller.access_key_id
         if not key_id or not key_id.startswith("AKIA"):
             return
+        sent = self._sent.get(key_id)
+        if sent is not None and now - sent < INTERVAL:  # the common case: checked first
+            return
         state = self._runtime.index.account(caller.account_id)
         key = state.keys.get(key_id) if state is not None else None
         recorded = getattr(key, "last_used_at", None)
-        sent = self._sent.get(key_id)
-        if any(moment is not None and now - moment < INTERVAL for moment in (recorded, sent)):
+        if recorded is not None and now - recorded < INTERVAL:
             return
         self._sent[key_id] = now
         task = asyncio.create_task(self._record(caller.account_id, key_id, service, now))

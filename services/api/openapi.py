@@ -20,7 +20,7 @@ DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 def openapi_document() -> dict[str, Any]:
     """The document FastAPI derives from the routes and their pydantic models."""
     # The routes only touch the runtime when called; the document needs none.
-    app = create_app({}, None, service_router(cast(Any, None), cast(Any, None)))
+    app = create_app({}, service_router(cast(Any, None), cast(Any, None)))
     app.title, app.version = "iamlog", "1"
     return app.openapi()
 

@@ -7,17 +7,19 @@ changes nothing: handlers send their command only after authorization passed.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import uuid
+from typing import Any
 from urllib.parse import parse_qsl
 
 import structlog
-from fastapi import Request, Response
 
 from domain.errors import DomainError, ValidationError
 from services import metrics
 from services.api import sts  # noqa: F401 - importing registers the STS handlers
+from services.api.app import Receive, Scope, Send
 from services.api.authn import KeyResolver, authenticate
 from services.api.iam import HANDLERS, Call
 from services.api.key_usage import KeyUsage
@@ -36,7 +38,7 @@ class RequestTooLarge(DomainError):
 
 
 class QueryApi:
-    """Parses, authenticates, dispatches and renders one Query API request."""
+    """Parses, authenticates, dispatches and renders one Query API request (an ASGI app)."""
 
     def __init__(self, runtime: ApiRuntime) -> None:
         self.runtime = runtime
@@ -44,29 +46,40 @@ class QueryApi:
         self.usage = KeyUsage(runtime)
         self.protocols = {"iam": QueryProtocol("iam"), "sts": QueryProtocol("sts")}
 
-    async def __call__(self, request: Request) -> Response:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         outcome = _Outcome()
         request_id = str(uuid.uuid4())
+        declared, traceparent_header = _headers_of_interest(scope["headers"])
         # Every log line of this request carries its id; its commands' events carry the trace.
-        traceparent = trace_context(request.headers.get("traceparent"), request_id)
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            response = await self._handle(request, outcome, request_id, traceparent)
+        traceparent = trace_context(traceparent_header, request_id)
+        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            status, body = await self._handle(scope, receive, declared, outcome=outcome,
+                                              request_id=request_id, traceparent=traceparent)
             elapsed = time.perf_counter() - started
-            log.info("request", action=outcome.action, outcome=outcome.code,
-                     status=response.status_code, ms=round(elapsed * 1000, 2))
-        metrics.API_REQUESTS.labels(outcome.action, outcome.code).inc()
-        metrics.API_REQUEST_SECONDS.labels(outcome.action).observe(elapsed)
-        response.headers["x-amzn-requestid"] = request_id
-        return response
+            log.info("request", action=outcome.action, outcome=outcome.code, status=status,
+                     ms=round(elapsed * 1000, 2))
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)
+        count, latency = _request_metrics(outcome.action, outcome.code)
+        count.inc()
+        latency.observe(elapsed)
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (b"content-type", b"text/xml; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-amzn-requestid", request_id.encode()),
+        ]})
+        await send({"type": "http.response.body", "body": body})
 
-    async def _handle(self, request: Request, outcome: _Outcome, request_id: str,
-                      traceparent: str) -> Response:
+    async def _handle(self, scope: Scope, receive: Receive, declared: bytes | None, *,
+                      outcome: _Outcome, request_id: str,
+                      traceparent: str) -> tuple[int, bytes]:
         protocol = self.protocols["iam"]
         try:
-            body = await _read_body(request)
+            body = await _read_body(receive, declared)
             try:
-                caller, service = authenticate(self.runtime, self.resolver, request, body)
+                caller, service = authenticate(self.runtime, self.resolver, scope, body)
             except DomainError as exc:
                 metrics.AUTH_FAILURES.labels(exc.code).inc()
                 raise
@@ -83,14 +96,14 @@ class QueryApi:
                         traceparent=traceparent)
             self.usage.seen(caller, service, call.now)
             result = await handler(call)
-            return Response(protocol.render(parsed, result, request_id), media_type="text/xml")
+            return 200, protocol.render(parsed, result, request_id)
         except UnicodeDecodeError:
             outcome.code = ValidationError.code
-            return _error(protocol, ValidationError("The request body is not valid UTF-8."),
-                          request_id)
+            return protocol.render_error(
+                ValidationError("The request body is not valid UTF-8."), request_id)
         except DomainError as exc:
             outcome.code = exc.code if exc.code in _KNOWN_CODES else "other"
-            return _error(protocol, exc, request_id)
+            return protocol.render_error(exc, request_id)
 
 
 _KNOWN_CODES = frozenset({
@@ -112,6 +125,14 @@ class _Outcome:
         self.code = "ok"
 
 
+@functools.cache
+def _request_metrics(action: str, code: str) -> tuple[Any, Any]:
+    """The labelled children of the request metrics (both labels have bounded values, and
+    `labels()` takes a lock and builds a key on every call)."""
+    return (metrics.API_REQUESTS.labels(action, code),
+            metrics.API_REQUEST_SECONDS.labels(action))
+
+
 _TRACEPARENT = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 
 
@@ -119,7 +140,20 @@ def trace_context(header: str | None, request_id: str) -> str:
     """The W3C `traceparent` of a request: the caller's if valid, else one from the request id."""
     if header is not None and _TRACEPARENT.fullmatch(header.strip()):
         return header.strip()
-    return f"00-{uuid.UUID(request_id).hex}-{uuid.UUID(request_id).hex[:16]}-01"
+    hexed = request_id.replace("-", "")
+    return f"00-{hexed}-{hexed[:16]}-01"
+
+
+def _headers_of_interest(headers: list[tuple[bytes, bytes]]) -> tuple[bytes | None, str | None]:
+    """`content-length` and `traceparent`, from the raw header list (names are lower case)."""
+    declared: bytes | None = None
+    traceparent: str | None = None
+    for name, value in headers:
+        if name == b"content-length":
+            declared = value
+        elif name == b"traceparent":
+            traceparent = value.decode("latin-1")
+    return declared, traceparent
 
 
 def _not_implemented(action_name: str) -> DomainError:
@@ -128,20 +162,20 @@ def _not_implemented(action_name: str) -> DomainError:
     return InvalidAction(f"Could not find operation {action_name} for version 2010-05-08")
 
 
-def _error(protocol: QueryProtocol, exc: DomainError, request_id: str) -> Response:
-    status, body = protocol.render_error(exc, request_id)
-    return Response(body, status_code=status, media_type="text/xml")
-
-
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
+async def _read_body(receive: Receive, declared: bytes | None) -> bytes:
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
         raise RequestTooLarge("Request body must not exceed 1048576 bytes.")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away: nothing to answer
+            break
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
             raise RequestTooLarge("Request body must not exceed 1048576 bytes.")
         chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
     return b"".join(chunks)

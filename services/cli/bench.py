@@ -39,11 +39,27 @@ def api(
     requests: int = typer.Option(10_000, help="timed ListAccessKeys requests"),
     pairs: int = typer.Option(2_000, help="timed CreateAccessKey/DeleteAccessKey pairs"),
     clients: int = typer.Option(32, help="requests in flight in the reads phase"),
+    api_workers: int = typer.Option(
+        0, help="0: one `iamlog serve` with every role; N: N api processes sharing the port"),
 ) -> None:
     """ListAccessKeys/s and Create+DeleteAccessKey pairs/s through a server of its own."""
     from services.bench.api import main  # noqa: PLC0415 - keeps CLI start-up light
 
-    main(requests=requests, pairs=pairs, clients=clients)
+    main(requests=requests, pairs=pairs, clients=clients, api_workers=api_workers)
+
+
+@app.command("sts")
+def sts(
+    assumes: int = typer.Option(5_000, help="timed AssumeRole calls"),
+    identities: int = typer.Option(20_000, help="timed GetCallerIdentity calls"),
+    clients: int = typer.Option(32, help="requests in flight"),
+    api_workers: int = typer.Option(
+        0, help="0: one `iamlog serve` with every role; N: N api processes sharing the port"),
+) -> None:
+    """AssumeRole/s end to end and GetCallerIdentity/s with session credentials."""
+    from services.bench.sts import main  # noqa: PLC0415 - keeps CLI start-up light
+
+    main(assumes=assumes, identities=identities, clients=clients, api_workers=api_workers)
 
 
 @app.command("footprint")

@@ -38,13 +38,18 @@ def format_basic(moment: datetime) -> str:
 
 def check_skew(signed_at: datetime, timestamp: str, now: datetime, max_skew: timedelta) -> None:
     """Refuse a signature made more than `max_skew` before or after `now`."""
-    minutes = f"{max_skew.total_seconds() / 60:g} min."
     if signed_at < now - max_skew:
         raise expired(f"Signature expired: {timestamp} is now earlier than "
-                      f"{format_basic(now - max_skew)} ({format_basic(now)} - {minutes})")
+                      f"{format_basic(now - max_skew)} ({format_basic(now)} - "
+                      f"{_minutes(max_skew)})")
     if signed_at > now + max_skew:
         raise expired(f"Signature not yet current: {timestamp} is still later than "
-                      f"{format_basic(now + max_skew)} ({format_basic(now)} + {minutes})")
+                      f"{format_basic(now + max_skew)} ({format_basic(now)} + "
+                      f"{_minutes(max_skew)})")
+
+
+def _minutes(span: timedelta) -> str:
+    return f"{span.total_seconds() / 60:g} min."
 
 
 def check_presigned(signed_at: datetime, timestamp: str, expires: int, now: datetime,
