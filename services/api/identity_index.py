@@ -31,10 +31,12 @@ from events.schemas import (
     RoleAssumed,
     SessionIssued,
     SessionRenewed,
+    WorkloadBound,
     WorkloadSessionIssued,
     WorkloadUnbound,
 )
 from events.topics import Topics
+from services.api.workload_index import WorkloadIndex
 from services.kafka_options import kafka_options
 from services.settings import Settings
 
@@ -65,6 +67,8 @@ class IdentityIndex:
         self.revoked_sessions: set[str] = set()
         # Session key id → account, for GetAccessKeyInfo (entries are small; sessions end).
         self.session_keys: dict[str, str] = {}
+        # Workload bindings and their sessions, for GET /v1/credentials/<profile>.
+        self.workloads = WorkloadIndex()
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self._advanced = asyncio.Condition()
@@ -110,10 +114,18 @@ class IdentityIndex:
                     )
             case AccessKeyDeleted():
                 self.keys.pop(event.access_key_id, None)
-            case SessionIssued() | RoleAssumed() | WorkloadSessionIssued() | SessionRenewed():
+            case SessionIssued() | RoleAssumed():
                 self.session_keys[event.session_key_id] = event.account_id
-            case InstanceProfileRoleRemoved() | WorkloadUnbound():
+            case WorkloadSessionIssued() | SessionRenewed():
+                self.session_keys[event.session_key_id] = event.account_id
+                self.workloads.apply(event)
+            case InstanceProfileRoleRemoved():
                 self.revoked_sessions.update(event.revoked_session_ids)
+            case WorkloadBound():
+                self.workloads.apply(event)
+            case WorkloadUnbound():
+                self.revoked_sessions.update(event.revoked_session_ids)
+                self.workloads.apply(event)
             case _:
                 pass
 

@@ -18,6 +18,7 @@ from domain.errors import DomainError
 from services.api import authz
 from services.api.authn import KeyResolver, caller_of
 from services.api.caller import Caller, root_caller
+from services.api.credentials_endpoint import credentials_router
 from services.api.runtime import ApiRuntime
 from services.api.sigv4 import SignedRequest, SigV4Error, verify
 
@@ -123,7 +124,7 @@ def _no_such_principal(text: str) -> DomainError:
 
 
 def service_router(runtime: ApiRuntime, resolver: KeyResolver) -> APIRouter:
-    """The two JSON endpoints, bound to this replica's runtime."""
+    """The JSON endpoints (and the credentials endpoint), bound to this replica's runtime."""
     router = APIRouter(prefix="/v1")
     errors: dict[int | str, dict[str, Any]] = {
         400: {"model": ErrorResponse}, 403: {"model": ErrorResponse},
@@ -155,4 +156,5 @@ def service_router(runtime: ApiRuntime, resolver: KeyResolver) -> APIRouter:
         return AuthenticateResponse(account=caller.account_id, arn=caller.arn,
                                     user_id=caller.user_id, access_key_id=caller.access_key_id)
 
+    router.include_router(credentials_router(runtime))
     return router

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from services.cli import accounts, bench, db, dev, events, projections, serve
+from services.cli import accounts, bench, db, dev, events, projections, serve, workloads
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(dev.app, name="dev")
@@ -13,6 +13,7 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(events.app, name="events")
 app.add_typer(projections.app, name="projections")
 app.add_typer(bench.app, name="bench")
+app.add_typer(workloads.app, name="workloads")
 app.command("serve")(serve.serve)
 
 if __name__ == "__main__":

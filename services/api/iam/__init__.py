@@ -3,6 +3,7 @@
 from services.api.iam import (
     access_keys,
     creations,
+    instance_profiles,
     mutations,
     reads,
     reports,
@@ -12,5 +13,5 @@ from services.api.iam import (
 )
 from services.api.iam.registry import HANDLERS, Call, Handler, action
 
-__all__ = ["HANDLERS", "Call", "Handler", "access_keys", "action", "creations", "mutations",
-           "reads", "reports", "roles", "simulate", "users"]
+__all__ = ["HANDLERS", "Call", "Handler", "access_keys", "action", "creations",
+           "instance_profiles", "mutations", "reads", "reports", "roles", "simulate", "users"]
