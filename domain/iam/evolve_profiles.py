@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from domain.iam import tags
+from domain.iam.instance_profiles import bound_to
 from domain.iam.pmap import PMap, updated
 from domain.iam.state import AccountState, InstanceProfile, Workload
 from events.schemas import (
@@ -65,8 +66,8 @@ def _role_in_out(state: AccountState,
     }
     if not added:  # the bound workloads' sessions were revoked with the role
         workloads = PMap.of(state.workloads)
-        for name in profile.workloads:
-            workloads = workloads.set(name, replace(workloads[name], sessions=()))
+        for workload in bound_to(state, profile):
+            workloads = workloads.set(workload.name.lower(), replace(workload, sessions=()))
         changes["workloads"] = workloads
     return changes
 
@@ -86,7 +87,7 @@ def _bound(state: AccountState, event: WorkloadBound) -> Changes:
     profile = _profile(state, event.profile_name)
     key = event.workload.lower()
     return {
-        **_set_profile(state, replace(profile, workloads=(*profile.workloads, key))),
+        **_set_profile(state, replace(profile, workload_count=profile.workload_count + 1)),
         "workloads": updated(state.workloads, key, Workload(
             event.workload, profile.name.lower(), event.bearer_sha256)),
     }
@@ -96,8 +97,7 @@ def _unbound(state: AccountState, event: WorkloadUnbound) -> Changes:
     profile = _profile(state, event.profile_name)
     key = event.workload.lower()
     return {
-        **_set_profile(state, replace(profile, workloads=tuple(
-            name for name in profile.workloads if name != key))),
+        **_set_profile(state, replace(profile, workload_count=profile.workload_count - 1)),
         "workloads": updated(state.workloads, key, None),
     }
 

@@ -6,6 +6,7 @@ lists them, so every reader of the log refuses them from then on.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from domain import ids
@@ -19,7 +20,7 @@ from domain.commands import (
 )
 from domain.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from domain.iam import lookup, tags
-from domain.iam.state import AccountState, Context, InstanceProfile
+from domain.iam.state import AccountState, Context, InstanceProfile, Workload
 from events.schemas import (
     Event,
     InstanceProfileCreated,
@@ -86,7 +87,7 @@ def delete(state: AccountState, command: DeleteInstanceProfile) -> list[Event]:
     if profile.role is not None:
         raise DeleteConflict("Cannot delete entity, must remove roles from instance profile "
                              "first.", account_id=state.account_id, entity=profile.name)
-    if profile.workloads:
+    if profile.workload_count:
         raise DeleteConflict("Cannot delete entity, must unbind its workloads first.",
                              account_id=state.account_id, entity=profile.name)
     return [InstanceProfileDeleted(**_ids(state, profile))]
@@ -110,13 +111,18 @@ def add_role(state: AccountState, command: AddRoleToInstanceProfile) -> list[Eve
     return [role_added(state, profile, command.role_name)]
 
 
-def live_sessions(state: AccountState, profile: InstanceProfile, now: datetime,
-                  workloads: tuple[str, ...] | None = None) -> tuple[str, ...]:
-    """Ids of the unexpired sessions of the profile's workloads (or of `workloads` only)."""
-    names = profile.workloads if workloads is None else workloads
-    return tuple(session_id for name in names
-                 for session_id, expires_at in state.workloads[name].sessions
-                 if expires_at > now)
+def live_sessions(workloads: Iterable[Workload], now: datetime) -> tuple[str, ...]:
+    """Ids of the unexpired sessions of `workloads`."""
+    return tuple(session_id for workload in workloads
+                 for session_id, expires_at in workload.sessions if expires_at > now)
+
+
+def bound_to(state: AccountState, profile: InstanceProfile) -> list[Workload]:
+    """The workloads bound to `profile` (a scan: only rare commands need them)."""
+    key = profile.name.lower()
+    if not profile.workload_count:
+        return []
+    return [workload for workload in state.workloads.values() if workload.profile == key]
 
 
 def remove_role(state: AccountState, command: RemoveRoleFromInstanceProfile,
@@ -130,7 +136,8 @@ def remove_role(state: AccountState, command: RemoveRoleFromInstanceProfile,
                            entity=command.role_name)
     return [InstanceProfileRoleRemoved(
         **_ids(state, profile), role_name=role.name, role_id=role.role_id, role_arn=role.arn,
-        revoked_session_ids=live_sessions(state, profile, ctx.now), removed_at=ctx.now)]
+        revoked_session_ids=live_sessions(bound_to(state, profile), ctx.now),
+        removed_at=ctx.now)]
 
 
 def tag(state: AccountState, command: TagInstanceProfile) -> list[Event]:

@@ -110,7 +110,9 @@ class InstanceProfile:
     arn: str
     role: str | None = None  # the lower-cased name of the role it holds
     tags: tuple[tuple[str, str], ...] = ()
-    workloads: tuple[str, ...] = ()  # lower-cased names of the workloads bound to it
+    # how many workloads are bound to it (a count: a profile may serve thousands, and each
+    # binding must not copy a list of them)
+    workload_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)

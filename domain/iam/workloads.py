@@ -132,8 +132,7 @@ def unbind(state: AccountState, command: UnbindWorkload, ctx: Context) -> list[E
     """Remove a binding; its unexpired sessions are revoked with it."""
     workload = find(state, command.workload)
     profile = state.instance_profiles[workload.profile]
-    revoked = instance_profiles.live_sessions(state, profile, ctx.now,
-                                              (workload.name.lower(),))
+    revoked = instance_profiles.live_sessions((workload,), ctx.now)
     return [WorkloadUnbound(
         account_id=state.account_id, workload=workload.name, profile_name=profile.name,
         profile_id=profile.profile_id, profile_arn=profile.arn, revoked_session_ids=revoked,

@@ -22,6 +22,7 @@ import asyncpg
 
 from domain.errors import ValidationError
 from domain.iam.groups import MAX_GROUPS, MAX_GROUPS_PER_USER
+from domain.iam.instance_profiles import MAX_INSTANCE_PROFILES
 from domain.iam.keys import MAX_KEYS_PER_USER
 from domain.iam.policies import MAX_ATTACHED, MAX_POLICIES, MAX_VERSIONS
 from domain.iam.roles import MAX_ROLES
@@ -502,13 +503,14 @@ async def list_role_policies(db: Db, account_id: str, role_name: str, *,
 
 
 async def get_account_summary(db: Db, account_id: str) -> dict[str, int]:
-    """GetAccountSummary: the SummaryMap entries iamlog can compute (no MFA, certificates or
-    instance profiles yet)."""
+    """GetAccountSummary: the SummaryMap entries iamlog can compute (no MFA or certificates)."""
     row = await db.fetchrow(
         f"SELECT (SELECT count(*) FROM {S}.users WHERE account_id = $1) AS users,"
         f" (SELECT count(*) FROM {S}.groups WHERE account_id = $1) AS groups,"
         f" (SELECT count(*) FROM {S}.policies WHERE account_id = $1) AS policies,"
         f" (SELECT count(*) FROM {S}.roles WHERE account_id = $1) AS roles,"
+        f" (SELECT count(*) FROM {S}.instance_profiles WHERE account_id = $1)"
+        "  AS instance_profiles,"
         f" (SELECT count(*) FROM {S}.policy_versions v WHERE v.account_id = $1 AND EXISTS"
         f"  (SELECT 1 FROM {S}.policy_attachments a WHERE a.policy_id = v.policy_id))"
         f"  AS versions_in_use,"
@@ -520,6 +522,8 @@ async def get_account_summary(db: Db, account_id: str) -> dict[str, int]:
         "Groups": row["groups"], "GroupsQuota": MAX_GROUPS,
         "Policies": row["policies"], "PoliciesQuota": MAX_POLICIES,
         "Roles": row["roles"], "RolesQuota": MAX_ROLES,
+        "InstanceProfiles": row["instance_profiles"],
+        "InstanceProfilesQuota": MAX_INSTANCE_PROFILES,
         "AttachedPoliciesPerRoleQuota": MAX_ATTACHED,
         "RolePolicySizeQuota": PolicyKind.ROLE_INLINE.size_limit,
         "PolicyVersionsInUse": row["versions_in_use"], "PolicyVersionsInUseQuota": 10_000,

@@ -46,6 +46,8 @@ def test_instance_profile_lifecycle(iam: Any, account: Account) -> None:
     assert ("NoSuchEntity", 404) == refused(iam.list_instance_profiles_for_role,
                                             RoleName="nope")
 
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert (1, 1000) == (summary["InstanceProfiles"], summary["InstanceProfilesQuota"])
     assert ("DeleteConflict", 409) == refused(iam.delete_role, RoleName="web")
     assert ("DeleteConflict", 409) == refused(iam.delete_instance_profile,
                                               InstanceProfileName="web-profile")
