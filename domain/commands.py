@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from events.schemas.tags import Tag
 
@@ -478,10 +478,38 @@ class RenewWorkloadSession(_Command):
     expires_at: datetime
 
 
+class ExpireSession(_Command):
+    """Record that a session's expiration has passed (sent by the scheduler).
+
+    `at` is the scheduler's clock; the session must have expired by then. A session expired or
+    revoked already yields no event.
+    """
+
+    kind: Literal["ExpireSession"] = "ExpireSession"
+    session_id: str
+    at: AwareDatetime
+
+
+class RevokeSession(_Command):
+    """Revoke a live session of this account before its expiration."""
+
+    kind: Literal["RevokeSession"] = "RevokeSession"
+    session_id: str
+    reason: str = "revoked by an operator"
+
+
+class RevokeRoleSessions(_Command):
+    """Revoke every live session of a role of this account (AssumeRole and workload ones)."""
+
+    kind: Literal["RevokeRoleSessions"] = "RevokeRoleSessions"
+    role_arn: str
+    reason: str = "revoked by an operator"
+
+
 Command = Annotated[
     CreateAccount | CreateUser | DeleteUser | UpdateUser | TagUser | UntagUser
     | CreateAccessKey | UpdateAccessKey | DeleteAccessKey | RecordAccessKeyUse
-    | IssueSessionToken | AssumeRole
+    | IssueSessionToken | AssumeRole | ExpireSession | RevokeSession | RevokeRoleSessions
     | CreateGroup | DeleteGroup | AddUserToGroup | RemoveUserFromGroup
     | CreatePolicy | CreatePolicyVersion | DeletePolicyVersion | SetDefaultPolicyVersion
     | DeletePolicy | AttachUserPolicy | DetachUserPolicy | AttachGroupPolicy | DetachGroupPolicy

@@ -103,6 +103,11 @@ def federated_user_arn(account: str, name: str) -> Arn:
     return Arn(f"arn:aws:sts::{account}:federated-user/{name}")
 
 
+def assumed_role_arn(account: str, role_name: str, session_name: str) -> Arn:
+    """`arn:aws:sts::<account>:assumed-role/<role>/<session>`: a role session's principal."""
+    return Arn(f"arn:aws:sts::{account}:assumed-role/{role_name}/{session_name}")
+
+
 class IdSource(Protocol):
     """Where `decide` gets randomness from: random in production, fixed in tests."""
 

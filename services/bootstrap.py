@@ -22,13 +22,14 @@ from services.credentials.master_keys import MasterKeys, load_master_keys
 from services.kafka_options import kafka_options
 from services.processor.worker import Processor
 from services.projector.projector import Projector
-from services.runtime import SystemClock, SystemRandom
+from services.runtime import Clock, SystemRandom, clock_for
+from services.scheduler.scheduler import run_scheduler
 from services.settings import Settings
 
 if TYPE_CHECKING:
     from services.api.runtime import ApiRuntime
 
-ROLES = ("api", "processor", "projector")
+ROLES = ("api", "processor", "projector", "scheduler")
 _GRACE_SECONDS = 20  # below Kubernetes' default 30 s termination grace period
 log = structlog.get_logger("iamlog.serve")
 
@@ -85,7 +86,7 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def _start_api(settings: Settings, keys: MasterKeys,
+async def _start_api(settings: Settings, keys: MasterKeys, clock: Clock,
                      checks: dict[str, Check]) -> tuple[AsgiApp, ApiRuntime]:
     """The api role: command client, identity index (loaded), Query API and JSON endpoints."""
     # Imported here: only the api role needs the Query API, SigV4 and the identity index.
@@ -99,7 +100,7 @@ async def _start_api(settings: Settings, keys: MasterKeys,
     index = IdentityIndex(settings)
     await index.start()
     runtime = ApiRuntime(settings=settings, commands=client, index=index, master_keys=keys,
-                         clock=SystemClock())
+                         clock=clock)
 
     async def index_loaded() -> bool:
         return index.caught_up.is_set()
@@ -114,6 +115,7 @@ async def serve(settings: Settings, roles: set[str]) -> None:
     """Run `roles` in this process until SIGINT/SIGTERM."""
     await ensure_topics(settings, **kafka_options(settings))
     keys = master_keys(settings)
+    clock = clock_for(settings.clock_offset_file)
     tasks: list[Coroutine[Any, Any, None]] = []
     checks: dict[str, Check] = {
         "kafka": lambda: kafka_reachable(settings),
@@ -121,7 +123,7 @@ async def serve(settings: Settings, roles: set[str]) -> None:
     }
     if "processor" in roles:
         processor = Processor(settings, master_key_version=keys.current_version,
-                              clock=SystemClock(), ids=SystemRandom())
+                              clock=clock, ids=SystemRandom())
         tasks.append(processor.run())
 
         async def partitions_assigned() -> bool:
@@ -130,6 +132,8 @@ async def serve(settings: Settings, roles: set[str]) -> None:
         checks["partitions"] = partitions_assigned
     if "projector" in roles:
         tasks.append(Projector(settings).run())
+    if "scheduler" in roles:
+        tasks.append(run_scheduler(settings, clock, keys.current_version))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -137,7 +141,7 @@ async def serve(settings: Settings, roles: set[str]) -> None:
     runtime: ApiRuntime | None = None
     app: AsgiApp
     if "api" in roles:
-        app, runtime = await _start_api(settings, keys, checks)
+        app, runtime = await _start_api(settings, keys, clock, checks)
     else:
         # Other roles serve only /healthz, /readyz and /metrics (Kubernetes probes, scrapes).
         app = create_app(checks)

@@ -41,3 +41,23 @@ API_REQUEST_SECONDS = Histogram(
 AUTH_FAILURES = Counter(
     "iamlog_auth_failures_total", "Refused authentications by AWS error code", ["code"]
 )
+SCHEDULER_RENEWALS = Counter(
+    "iamlog_scheduler_renewals_total", "Workload sessions renewed by this scheduler replica",
+    ["outcome"],
+)
+SCHEDULER_RENEWAL_LATENESS = Histogram(
+    "iamlog_scheduler_renewal_lateness_seconds",
+    "Seconds between a session's renewal instant and its renewal being sent",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+)
+SCHEDULER_EXPIRIES = Counter(
+    "iamlog_scheduler_expiries_total", "Sessions whose expiration this scheduler replica recorded",
+    ["outcome"],
+)
+SESSIONS_ACTIVE = Gauge(
+    "iamlog_sessions_active", "Sessions neither expired nor revoked, by kind (read model)", ["kind"]
+)
+SCHEDULER_OLDEST_OVERDUE = Gauge(
+    "iamlog_scheduler_oldest_overdue_seconds",
+    "Age of the oldest renewal or expiry past due and not done yet (read model)",
+)

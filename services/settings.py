@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     state_dir: Path = DEFAULT_STATE_DIR
     log_level: str = "INFO"
     workload_session_seconds: int = Field(default=3600, ge=60)
+    # The scheduler: most commands per batch of due work, and per second (catch-up included).
+    scheduler_batch_size: int = Field(default=500, ge=1, le=10_000)
+    scheduler_max_rate: float = Field(default=2000.0, gt=0)
+    # Tests only: a file holding seconds to add to every role's clock (read at each use).
+    clock_offset_file: Path | None = None
 
     @property
     def master_key_file(self) -> Path:

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from domain.iam import evolve_profiles, tags
+from domain.iam.live_sessions import SESSION_HANDLERS
 from domain.iam.pmap import PMap, updated
 from domain.iam.state import (
     AccountState,
@@ -68,6 +69,10 @@ def evolve(state: AccountState, event: Event) -> AccountState:
     """Fold one event into the state."""
     handler = _HANDLERS.get(type(event))
     changes = handler(state, event) if handler is not None else {}
+    # The live sessions (`live_sessions`) change beside whatever else the event changes.
+    sessions = SESSION_HANDLERS.get(type(event))
+    if sessions is not None:
+        changes = {**changes, **sessions(state, event)}
     return replace(state, version=state.version + 1, **changes)
 
 

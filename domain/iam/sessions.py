@@ -1,15 +1,23 @@
 """Session rules: GetSessionToken and GetFederationToken are recorded for their user (or root),
-which must still exist; AssumeRole for its role, in the role's account."""
+which must still exist; AssumeRole for its role, in the role's account. A live session ends
+once: expired (by the scheduler, after its expiration) or revoked (by an operator, or when what
+it acts as goes)."""
 
 from __future__ import annotations
 
 from domain import ids
-from domain.commands import AssumeRole, IssueSessionToken
-from domain.errors import NoSuchEntity
+from domain.commands import (
+    AssumeRole,
+    ExpireSession,
+    IssueSessionToken,
+    RevokeRoleSessions,
+    RevokeSession,
+)
+from domain.errors import NoSuchEntity, ValidationError
 from domain.iam import lookup
-from domain.iam.state import AccountState
+from domain.iam.state import AccountState, Context, LiveSession
 from events.schemas import Event
-from events.schemas.session import RoleAssumed, SessionIssued
+from events.schemas.session import RoleAssumed, SessionExpired, SessionIssued, SessionRevoked
 
 
 def issue_session_token(state: AccountState, command: IssueSessionToken) -> list[Event]:
@@ -49,3 +57,53 @@ def assume_role(state: AccountState, command: AssumeRole) -> list[Event]:
         session_key_id=command.session_key_id, issued_at=command.issued_at,
         expires_at=command.expires_at,
     )]
+
+
+def expire_session(state: AccountState, command: ExpireSession) -> list[Event]:
+    """Record the end of a live session whose expiration `command.at` has reached."""
+    live = state.sessions.get(command.session_id)
+    if live is None:  # expired or revoked already (a repeated command), or never here
+        return []
+    if command.at < live.expires_at:
+        raise ValidationError(f"Session {command.session_id} expires at "
+                              f"{live.expires_at.isoformat()}, not yet.",
+                              account_id=state.account_id, entity=command.session_id)
+    return [SessionExpired(account_id=state.account_id, session_id=command.session_id,
+                           principal_arn=live.principal_arn,
+                           session_key_id=live.session_key_id, expires_at=live.expires_at)]
+
+
+MAX_REASON = 256
+
+
+def _check_reason(state: AccountState, reason: str) -> None:
+    if not 1 <= len(reason) <= MAX_REASON:
+        raise ValidationError(f"The reason must be 1 to {MAX_REASON} characters long.",
+                              account_id=state.account_id)
+
+
+def revoke_session(state: AccountState, command: RevokeSession, ctx: Context) -> list[Event]:
+    """Revoke one live session; an unknown, expired or revoked one is `NoSuchEntity`."""
+    _check_reason(state, command.reason)
+    live = state.sessions.get(command.session_id)
+    if live is None:
+        raise NoSuchEntity(f"No active session {command.session_id} in account "
+                           f"{state.account_id}.", account_id=state.account_id,
+                           entity=command.session_id)
+    return [_revoked(state, command.session_id, live, command.reason, ctx)]
+
+
+def revoke_role_sessions(state: AccountState, command: RevokeRoleSessions,
+                         ctx: Context) -> list[Event]:
+    """Revoke every live session acting as the role (none: nothing happens)."""
+    _check_reason(state, command.reason)
+    return [_revoked(state, session_id, live, command.reason, ctx)
+            for session_id, live in sorted(state.sessions.items())
+            if live.role_arn == command.role_arn]
+
+
+def _revoked(state: AccountState, session_id: str, live: LiveSession, reason: str,
+             ctx: Context) -> SessionRevoked:
+    return SessionRevoked(account_id=state.account_id, session_id=session_id,
+                          principal_arn=live.principal_arn, session_key_id=live.session_key_id,
+                          reason=reason, revoked_at=ctx.now)

@@ -164,6 +164,17 @@ class ManagedPolicy:
         return self.versions[self.default_version].document
 
 
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    """A session recorded in this account that has neither expired nor been revoked (yet)."""
+
+    kind: str  # session_token, assumed_role, federated_user, workload
+    principal_arn: str
+    session_key_id: str
+    expires_at: datetime
+    role_arn: str | None = None  # the role a role or workload session acts as
+
+
 def _empty() -> Mapping[str, object]:
     return PMap()
 
@@ -183,6 +194,8 @@ class AccountState:
     instance_profiles: Mapping[str, InstanceProfile] = field(
         default_factory=_empty)  # type: ignore[arg-type]
     workloads: Mapping[str, Workload] = field(default_factory=_empty)  # type: ignore[arg-type]
+    # by session id; a session leaves when it expires or is revoked
+    sessions: Mapping[str, LiveSession] = field(default_factory=_empty)  # type: ignore[arg-type]
     root_keys: tuple[str, ...] = ()
 
 

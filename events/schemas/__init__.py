@@ -45,7 +45,7 @@ from events.schemas.role import (
     RoleUntagged,
     RoleUpdated,
 )
-from events.schemas.session import RoleAssumed, SessionIssued
+from events.schemas.session import RoleAssumed, SessionExpired, SessionIssued, SessionRevoked
 from events.schemas.tags import Tag
 from events.schemas.user import UserCreated, UserDeleted, UserTagged, UserUntagged, UserUpdated
 from events.schemas.workload import (
@@ -86,6 +86,8 @@ EVENT_MODELS: dict[str, type[Event]] = {
         PermissionsBoundaryDeleted,
         SessionIssued,
         RoleAssumed,
+        SessionExpired,
+        SessionRevoked,
         RoleCreated,
         RoleDeleted,
         RoleUpdated,
@@ -146,8 +148,10 @@ __all__ = [
     "RoleTrustPolicyUpdated",
     "RoleUntagged",
     "RoleUpdated",
+    "SessionExpired",
     "SessionIssued",
     "SessionRenewed",
+    "SessionRevoked",
     "Tag",
     "UserCreated",
     "UserDeleted",

@@ -63,3 +63,39 @@ class RoleAssumed(Event):
     def subject(self) -> str:
         """The ARN of the assumed role."""
         return self.role_arn
+
+
+class SessionExpired(Event):
+    """A session's expiration passed (noted by the scheduler); its credentials were refused
+    from that moment on already, this records it."""
+
+    event_type: ClassVar[str] = "iamlog.session.expired"
+    version: ClassVar[int] = 1
+
+    session_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    principal_arn: str
+    session_key_id: str = Field(pattern=r"^ASIA[A-Z2-7]{16}$")
+    expires_at: datetime
+
+    def subject(self) -> str:
+        """The ARN of the session's principal."""
+        return self.principal_arn
+
+
+class SessionRevoked(Event):
+    """A session was revoked before its expiration: every api replica refuses its credentials
+    from the moment it reads this event."""
+
+    event_type: ClassVar[str] = "iamlog.session.revoked"
+    version: ClassVar[int] = 1
+
+    session_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    principal_arn: str
+    session_key_id: str = Field(pattern=r"^ASIA[A-Z2-7]{16}$")
+    # Why, for the audit trail: e.g. "revoked by an operator", "role deleted".
+    reason: str = Field(min_length=1, max_length=256)
+    revoked_at: datetime
+
+    def subject(self) -> str:
+        """The ARN of the session's principal."""
+        return self.principal_arn

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import structlog
 from aiokafka import AIOKafkaConsumer
 
 from domain.account import AccountState, evolve
+from domain.iam.live_sessions import revoked_ids
 from events import cloudevents
 from events.kafka_meta import partitions_of
 from events.schemas import (
@@ -27,8 +30,8 @@ from events.schemas import (
     AccessKeyEnabled,
     AccessKeyIssued,
     Event,
-    InstanceProfileRoleRemoved,
     RoleAssumed,
+    SessionExpired,
     SessionIssued,
     SessionRenewed,
     WorkloadBound,
@@ -65,6 +68,8 @@ class IdentityIndex:
         self.keys: dict[str, KeyRecord] = {}
         # Session ids refused although their tokens are unexpired (ARCHITECTURE.md §5).
         self.revoked_sessions: set[str] = set()
+        # (expiration, session id) of the revoked ones: once expired, expiry refuses them alone.
+        self._revoked_until: list[tuple[datetime, str]] = []
         # Session key id → account, for GetAccessKeyInfo (entries are small; sessions end).
         self.session_keys: dict[str, str] = {}
         # Workload bindings and their sessions, for GET /v1/credentials/<profile>.
@@ -96,6 +101,11 @@ class IdentityIndex:
     def apply(self, event: Event) -> None:
         """Fold one event into the index."""
         state = self.accounts.get(event.account_id) or AccountState(account_id=event.account_id)
+        for session_id in revoked_ids(event):
+            live = state.sessions.get(session_id)
+            if live is not None:
+                self.revoked_sessions.add(session_id)
+                heapq.heappush(self._revoked_until, (live.expires_at, session_id))
         self.accounts[event.account_id] = evolve(state, event)
         match event:
             case AccessKeyIssued():
@@ -119,15 +129,20 @@ class IdentityIndex:
             case WorkloadSessionIssued() | SessionRenewed():
                 self.session_keys[event.session_key_id] = event.account_id
                 self.workloads.apply(event)
-            case InstanceProfileRoleRemoved():
-                self.revoked_sessions.update(event.revoked_session_ids)
-            case WorkloadBound():
+            case WorkloadBound() | WorkloadUnbound():
+                # (the sessions an unbinding revokes joined the revocation set above)
                 self.workloads.apply(event)
-            case WorkloadUnbound():
-                self.revoked_sessions.update(event.revoked_session_ids)
-                self.workloads.apply(event)
+            case SessionExpired():
+                self.session_keys.pop(event.session_key_id, None)
             case _:
                 pass
+
+    def forget_expired_revocations(self, now: datetime, margin: timedelta = timedelta(minutes=1),
+                                   ) -> None:
+        """Drop revoked sessions past their expiration (their tokens are refused as expired)."""
+        while self._revoked_until and self._revoked_until[0][0] + margin < now:
+            _, session_id = heapq.heappop(self._revoked_until)
+            self.revoked_sessions.discard(session_id)
 
     async def start(self) -> None:
         """Read the whole log, then keep tailing it in the background."""
@@ -169,6 +184,7 @@ class IdentityIndex:
 
     async def _read(self, consumer: AIOKafkaConsumer, timeout_ms: int) -> None:
         batches = await consumer.getmany(timeout_ms=timeout_ms, max_records=10_000)
+        self.forget_expired_revocations(datetime.now(UTC))
         if not batches:
             return
         for records in batches.values():

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from services.cli import accounts, bench, db, dev, events, projections, serve, workloads
+from services.cli import (
+    accounts,
+    bench,
+    db,
+    dev,
+    events,
+    projections,
+    serve,
+    sessions,
+    workloads,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(dev.app, name="dev")
@@ -12,6 +22,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(events.app, name="events")
 app.add_typer(projections.app, name="projections")
+app.add_typer(sessions.app, name="sessions")
 app.add_typer(bench.app, name="bench")
 app.add_typer(workloads.app, name="workloads")
 app.command("serve")(serve.serve)

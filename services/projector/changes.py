@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from domain.ids import assumed_role_arn
 from events.cloudevents import RecordedEvent
 from events.schemas import (
     AccessKeyDeleted,
@@ -53,8 +54,10 @@ from events.schemas import (
     RoleTrustPolicyUpdated,
     RoleUntagged,
     RoleUpdated,
+    SessionExpired,
     SessionIssued,
     SessionRenewed,
+    SessionRevoked,
     UserCreated,
     UserDeleted,
     UserTagged,
@@ -64,6 +67,7 @@ from events.schemas import (
     WorkloadSessionIssued,
     WorkloadUnbound,
 )
+from services.projector.session_rows import SessionChanges, SessionRow
 
 UserKey = tuple[str, str]  # (account id, lower-cased name)
 Row = tuple[Any, ...]
@@ -201,6 +205,7 @@ class Changes:
     tables: dict[str, RowChanges] = field(
         default_factory=lambda: {name: RowChanges() for name in TABLES})
     gone: set[str] = field(default_factory=set)  # ids of users, groups, policies deleted
+    sessions: SessionChanges = field(default_factory=SessionChanges)
     events: int = 0
 
     def add(self, recorded: RecordedEvent) -> None:
@@ -413,6 +418,9 @@ class Changes:
 
     def _profile_role_removed(self, event: InstanceProfileRoleRemoved) -> None:
         self._drop("instance_profile_roles", event.profile_id)
+        for session_id in event.revoked_session_ids:
+            self.sessions.ended(session_id, "revoked", event.removed_at,
+                                "role removed from the instance profile")
 
     def _profile_tagged(self, event: InstanceProfileTagged | InstanceProfileCreated) -> None:
         for tag in event.tags:
@@ -429,6 +437,37 @@ class Changes:
 
     def _workload_unbound(self, event: WorkloadUnbound) -> None:
         self._drop("workloads", event.account_id, event.workload.lower())
+        for session_id in event.revoked_session_ids:
+            self.sessions.ended(session_id, "revoked", event.unbound_at, "workload unbound")
+
+    # --- sessions -----------------------------------------------------------------------
+
+    def _session_issued(self, event: SessionIssued) -> None:
+        self.sessions.issued(SessionRow(
+            event.session_id, event.account_id, event.session_kind, event.principal_arn, None,
+            None, None, event.session_key_id, event.issued_at, event.expires_at))
+
+    def _role_assumed(self, event: RoleAssumed) -> None:
+        self.sessions.issued(SessionRow(
+            event.session_id, event.account_id, "assumed_role",
+            assumed_role_arn(event.account_id, event.role_name, event.role_session_name),
+            event.role_arn, None, None, event.session_key_id,
+            event.issued_at, event.expires_at))
+
+    def _workload_session(self, event: WorkloadSessionIssued | SessionRenewed) -> None:
+        if isinstance(event, SessionRenewed):
+            self.sessions.renewed(event.old_session_id, event.session_id)
+        self.sessions.issued(SessionRow(
+            event.session_id, event.account_id, "workload",
+            assumed_role_arn(event.account_id, event.role_name, event.workload), event.role_arn,
+            event.workload, event.profile_name, event.session_key_id, event.issued_at,
+            event.expires_at), renewable=True)
+
+    def _session_expired(self, event: SessionExpired) -> None:
+        self.sessions.ended(event.session_id, "expired", event.expires_at, None)
+
+    def _session_revoked(self, event: SessionRevoked) -> None:
+        self.sessions.ended(event.session_id, "revoked", event.revoked_at, event.reason)
 
     def _bump(self, account_id: str, sequence: int) -> None:
         row = self.accounts.get(account_id)
@@ -450,9 +489,10 @@ _HANDLERS: dict[type[Event], Callable[[Changes, Any], None]] = {
     AccessKeyEnabled: Changes._key_status,
     AccessKeyDeleted: Changes._key_deleted,
     AccessKeyUsed: Changes._key_used,
-    # Audit only: the log is the record of issued sessions; no read model needs it yet.
-    SessionIssued: lambda _changes, _event: None,
-    RoleAssumed: lambda _changes, _event: None,
+    SessionIssued: Changes._session_issued,
+    RoleAssumed: Changes._role_assumed,
+    SessionExpired: Changes._session_expired,
+    SessionRevoked: Changes._session_revoked,
     GroupCreated: Changes._group_created,
     GroupDeleted: Changes._group_deleted,
     GroupMemberAdded: Changes._member_added,
@@ -484,7 +524,6 @@ _HANDLERS: dict[type[Event], Callable[[Changes, Any], None]] = {
     InstanceProfileUntagged: Changes._profile_untagged,
     WorkloadBound: Changes._workload_bound,
     WorkloadUnbound: Changes._workload_unbound,
-    # Workload sessions are the scheduler's read model (and the api's in-memory index).
-    WorkloadSessionIssued: lambda _changes, _event: None,
-    SessionRenewed: lambda _changes, _event: None,
+    WorkloadSessionIssued: Changes._workload_session,
+    SessionRenewed: Changes._workload_session,
 }

@@ -1,7 +1,8 @@
 """`iamlog projections rebuild`: replay the whole log into a fresh schema, then swap it in.
 
 The replay writes nothing but the new schema (no dead letters, no commands); a poison event
-stops it, leaving the live read models untouched.
+stops it, leaving the live read models untouched. While it runs it holds `REBUILD_LOCK`, and
+the scheduler renews and expires nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from services.projector.store import write_batch
 from services.settings import Settings
 
 REBUILD_SCHEMA = f"{LIVE_SCHEMA}_rebuild"
+# Held (exclusively, for the connection's life) while a rebuild replays: the scheduler sends
+# nothing while it cannot take it shared. A crashed rebuild's connection releases it.
+REBUILD_LOCK = 0x1A_4C_07
 _OLD_SCHEMA = f"{LIVE_SCHEMA}_old"
 
 
@@ -57,6 +61,7 @@ async def rebuild(settings: Settings, progress: Callable[[int, int], None] | Non
     )
     await consumer.start()
     try:
+        await conn.execute("SELECT pg_advisory_lock($1)", REBUILD_LOCK)
         await conn.execute(f'DROP SCHEMA IF EXISTS "{REBUILD_SCHEMA}" CASCADE')
         async with conn.transaction():
             await apply_schema(conn, REBUILD_SCHEMA)

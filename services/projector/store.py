@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from services.projector.changes import TABLES, Changes, RowChanges
+from services.projector.session_rows import write_sessions
 
 
 class CheckpointMismatch(RuntimeError):
@@ -132,6 +133,7 @@ async def _write_changes(conn: asyncpg.Connection, schema: str, changes: Changes
         )
     for table, table_rows in changes.table_changes():
         await _write_rows(conn, schema, table, table_rows, changes.gone)
+    await write_sessions(conn, schema, changes.sessions)
 
 
 async def _rename_users(conn: asyncpg.Connection, schema: str, changes: Changes) -> None:

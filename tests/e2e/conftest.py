@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import subprocess
@@ -129,3 +130,30 @@ def client(server: Server, service: str, access_key_id: str, secret: str,
 def iam(server: Server, account: Account) -> Any:
     """boto3 IAM client signed with the account's root key."""
     return client(server, "iam", account.access_key_id, account.secret_access_key)
+
+
+@contextlib.contextmanager
+def api_replica(server: Server) -> Iterator[Server]:
+    """Another `iamlog serve --role api` beside `server`, on its own port, same stack."""
+    port = free_port()
+    env = server.env()
+    env["IAMLOG_HTTP_PORT"] = str(port)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.cli.main", "serve", "--role", "api"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/readyz", timeout=2) as answer:  # noqa: S310
+                    if json.load(answer)["ready"]:
+                        break
+            except (OSError, ValueError):
+                pass
+            assert time.monotonic() < deadline, "second api not ready"
+            time.sleep(0.2)
+        yield Server(url, server.settings, process, server.log_path)
+    finally:
+        process.terminate()
+        process.wait(20)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,10 +15,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from services.bench.common import free_port
-from tests.e2e.conftest import Account, Server, client
+from tests.e2e.conftest import Account, Server, api_replica, client
 from tests.e2e.test_iam_users_keys import error_code
-from tests.integration.harness import ROOT
 
 
 def test_authorize_answers_with_the_matching_statements(server: Server, iam: Any,
@@ -81,25 +77,8 @@ def test_authenticate_names_the_signer_without_seeing_the_secret(server: Server,
 @pytest.fixture
 def second_api(server: Server) -> Iterator[str]:
     """Another `iamlog serve --role api` beside the first, on its own port."""
-    port = free_port()
-    env = server.env()
-    env["IAMLOG_HTTP_PORT"] = str(port)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "services.cli.main", "serve", "--role", "api"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).json()["ready"]:
-                break
-        except (httpx.HTTPError, ValueError):
-            pass
-        assert time.monotonic() < deadline, "second api not ready"
-        time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(20)
+    with api_replica(server) as replica:
+        yield replica.url
 
 
 def test_disabled_key_is_refused_by_another_replica_within_100ms(

@@ -34,6 +34,8 @@ def role_env(settings: Settings) -> dict[str, str]:
         # Role processes of one test run side by side: each takes a free port for its probes.
         "IAMLOG_HTTP_PORT": "0",
     })
+    if settings.clock_offset_file is not None:  # a test that moves the roles' clocks
+        env["IAMLOG_CLOCK_OFFSET_FILE"] = str(settings.clock_offset_file)
     return env
 
 

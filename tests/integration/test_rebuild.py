@@ -34,6 +34,7 @@ from domain.commands import (
     DetachGroupPolicy,
     DetachRolePolicy,
     DetachUserPolicy,
+    ExpireSession,
     IssueSessionToken,
     PutGroupPolicy,
     PutRolePermissionsBoundary,
@@ -42,6 +43,7 @@ from domain.commands import (
     PutUserPolicy,
     RecordAccessKeyUse,
     RemoveUserFromGroup,
+    RevokeSession,
     SetDefaultPolicyVersion,
     TagRole,
     TagUser,
@@ -81,6 +83,7 @@ TABLES = {
     "instance_profile_roles": "profile_id",
     "instance_profile_tags": "profile_id, key_lower",
     "workloads": "account_id, name_key",
+    "sessions": "session_id",
 }
 TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action":'
          ' "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]}')
@@ -200,7 +203,7 @@ async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
                                    user_name="ann"))
         await send(DeleteAccessKey(access_key_id=key["access_key_id"], user_name="ann"))
         await send(IssueSessionToken(
-            session_id=f"{int(account):032x}", user_name=None, user_id=account,
+            session_id=f"{int(account):030x}01", user_name=None, user_id=account,
             session_key_id="ASIA" + "A" * 16, source_key_id=key["access_key_id"],
             issued_at=used, expires_at=used + timedelta(hours=1)))
         await send(TagUser(user_name="cid", tags=(Tag(key="x", value="y"),)))
@@ -208,13 +211,16 @@ async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
         for command in entity_commands(account):
             version = await send(command)
         version = await send(AssumeRole(
-            session_id=f"{int(account) + 1:032x}", role_name="deployer",
+            session_id=f"{int(account):030x}02", role_name="deployer",
             role_id=role_ids["deployer"], caller_arn=f"arn:aws:iam::{account}:user/ann",
             role_session_name="rebuild", session_key_id="ASIA" + "B" * 16,
             issued_at=used, expires_at=used + timedelta(hours=1)))
         for command in profile_commands("deployer", used, keep=True,
                                         offset=int(account) * 10):
             version = await send(command)
+        await send(ExpireSession(session_id=f"{int(account):030x}01",
+                                 at=used + timedelta(hours=1)))
+        version = await send(RevokeSession(session_id=f"{int(account):030x}02"))
 
     async def versions() -> list[int]:
         return [row["version"] for row in await db.fetch("SELECT version FROM iamlog_rm.accounts")]
@@ -230,6 +236,8 @@ async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
                             len(live["role_boundaries"]), len(live["role_trust_policies"]))
     assert (2, 2, 2, 2) == (len(live["instance_profiles"]), len(live["instance_profile_roles"]),
                             len(live["instance_profile_tags"]), len(live["workloads"]))
+    assert [("expired", "session_token")] * 2 + [("revoked", "assumed_role")] * 2 == sorted(
+        (row[12], row[2]) for row in live["sessions"])
     progress: list[tuple[int, int]] = []
     result = await rebuild(settings, lambda done, total: progress.append((done, total)))
     assert 2 * version == result.events

@@ -109,6 +109,8 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "caller_arn": arns,
     "role_session_name": st.text(_NAME_CHARS, min_size=2, max_size=64),
     "source_identity": st.text(_NAME_CHARS, min_size=2, max_size=64),
+    "reason": st.text(min_size=1, max_size=256),
+    "revoked_at": moments,
     "service": st.text(min_size=1, max_size=64),
     "region": st.text(min_size=1, max_size=32),
     "profile_name": st.text(_NAME_CHARS, min_size=1, max_size=128),

@@ -1,0 +1,121 @@
+"""`iamlog sessions …`: list session credentials, revoke them before they expire."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from datetime import datetime
+from typing import Annotated, Any
+
+import asyncpg
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from domain.commands import Command, RevokeRoleSessions, RevokeSession
+from domain.errors import DomainError, NoSuchEntity, ValidationError
+from services.command_client import CommandClient
+from services.projector.session_queries import SessionFilter, account_of_session, list_sessions
+from services.settings import Settings, get_settings
+
+app = typer.Typer(no_args_is_help=True, help=__doc__)
+
+_SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+_ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$")
+STATES = ("active", "expired", "revoked")
+KINDS = ("session_token", "assumed_role", "federated_user", "workload")
+
+
+async def _sessions(settings: Settings, only: SessionFilter, limit: int) -> list[dict[str, Any]]:
+    conn = await asyncpg.connect(settings.database_url.get_secret_value())
+    try:
+        return await list_sessions(conn, only, limit=limit)
+    finally:
+        await conn.close()
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in row.items()}
+
+
+@app.command("list")
+def list_command(
+    *,
+    account: Annotated[str | None, typer.Option("--account", help="12-digit account id")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="role ARN")] = None,
+    state: Annotated[str | None, typer.Option("--state", help=" | ".join(STATES))] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help=" | ".join(KINDS))] = None,
+    workload: Annotated[str | None, typer.Option("--workload")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100_000)] = 1000,
+    as_json: Annotated[bool, typer.Option("--json", help="a JSON array")] = False,
+) -> None:
+    """Sessions of every kind with their state (active, expired, revoked), newest first."""
+    if state is not None and state not in STATES:
+        raise typer.BadParameter(f"--state must be one of {', '.join(STATES)}")
+    if kind is not None and kind not in KINDS:
+        raise typer.BadParameter(f"--kind must be one of {', '.join(KINDS)}")
+    rows = asyncio.run(_sessions(get_settings(), SessionFilter(
+        account_id=account, role_arn=role, state=state, kind=kind, workload=workload), limit))
+    if as_json:
+        typer.echo(json.dumps([_jsonable(row) for row in rows]))
+        return
+    table = Table("session id", "account", "kind", "principal", "state", "issued", "expires")
+    for row in rows:
+        table.add_row(row["session_id"], row["account_id"], row["kind"], row["principal_arn"],
+                      row["state"], f"{row['issued_at']:%Y-%m-%d %H:%M:%S}",
+                      f"{row['expires_at']:%Y-%m-%d %H:%M:%S}")
+    Console(width=200).print(table)
+
+
+async def revoke(settings: Settings, session_id: str | None, role_arn: str | None,
+                 reason: str) -> list[str]:
+    """Revoke one session (found in the read model) or every live session of a role."""
+    command: Command
+    if role_arn is not None:
+        matched = _ROLE_ARN.match(role_arn)
+        if matched is None:
+            raise ValidationError(f"{role_arn} is not a role ARN.")
+        account, command = matched.group(1), RevokeRoleSessions(role_arn=role_arn, reason=reason)
+    else:
+        assert session_id is not None
+        if not _SESSION_ID.match(session_id):
+            raise ValidationError(f"{session_id} is not a session id (32 hex digits).")
+        conn = await asyncpg.connect(settings.database_url.get_secret_value())
+        try:
+            found = await account_of_session(conn, session_id)
+        finally:
+            await conn.close()
+        if found is None:
+            raise NoSuchEntity(f"No session {session_id} is known.")
+        account, command = found, RevokeSession(session_id=session_id, reason=reason)
+    client = CommandClient(settings, reply_timeout=30)
+    await client.start()
+    try:
+        reply = await client.send(account, command)
+    finally:
+        await client.stop()
+    if not reply.ok:
+        raise DomainError(reply.error_message or "refused")
+    return [event.data["session_id"] for event in reply.events
+            if event.type == "iamlog.session.revoked"]
+
+
+@app.command("revoke")
+def revoke_command(
+    session_id: Annotated[str | None, typer.Argument(help="the session id")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="revoke every session of this "
+                                             "role ARN")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="1-256 characters, for the audit "
+                                        "trail")] = "revoked by an operator",
+) -> None:
+    """Revoke a session, or all of a role's; every api replica refuses them at once."""
+    if (session_id is None) == (role is None):
+        raise typer.BadParameter("give a session id or --role ARN (one of them)")
+    try:
+        revoked = asyncio.run(revoke(get_settings(), session_id, role, reason))
+    except DomainError as exc:
+        typer.echo(f"{exc.code}: {exc.message}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(json.dumps({"Revoked": revoked}))

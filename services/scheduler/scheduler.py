@@ -1,0 +1,197 @@
+"""The rotation scheduler: renews workload sessions at their renewal instant and records the
+expiration of every session, from due work found in the `sessions` read model.
+
+Each pass claims a bounded batch (`FOR UPDATE SKIP LOCKED`, `services.scheduler.due`), overdue
+renewals before any expiry, and sends one command per item at a bounded rate, with a command id
+derived from the item: replicas that both send it get one outcome, and the domain decides a
+renewal or an expiry once by state as well. Nothing is claimed while a projection rebuild
+replays the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import asyncpg
+import structlog
+
+from domain.commands import Command, ExpireSession
+from services import metrics
+from services.command_client import CommandClient, ServiceUnavailable
+from services.credentials.workload_sessions import renewal
+from services.envelopes import Reply
+from services.projector.migrate import LIVE_SCHEMA
+from services.runtime import Clock
+from services.scheduler import due
+from services.scheduler.due import DueItem, Kind
+from services.scheduler.pace import Pace
+from services.settings import Settings
+
+log = structlog.get_logger("iamlog.scheduler")
+# The namespace of the scheduler's command ids: uuid5(namespace, "expire:<session id>").
+COMMAND_NAMESPACE = uuid.UUID("6f1c2a8e-4b7d-5e90-a3c1-2d4e6f8091b3")
+_LEASE = timedelta(seconds=30)
+# A refused or no-op item is not claimed again before this (the read model would have shown
+# it done otherwise); it stays visible as overdue meanwhile.
+_BACK_OFF = timedelta(minutes=5)
+_METRICS_EVERY = 5.0
+_CLAIMS_KEPT = timedelta(hours=1)
+
+
+class CommandSender(Protocol):
+    """The part of `CommandClient` the scheduler uses."""
+
+    async def send(self, account_id: str, command: Command, *, command_id: str | None = None,
+                   traceparent: str | None = None) -> Reply:
+        """Send one command and wait for its reply."""
+        ...
+
+
+RenewalBuilder = Callable[[DueItem, datetime], Command]
+
+
+def command_id(item: DueItem) -> str:
+    """The deterministic idempotency key of an item's command."""
+    return uuid.uuid5(COMMAND_NAMESPACE, item.item).hex
+
+
+class Scheduler:
+    """One scheduler replica: claims due work, sends commands, reports metrics."""
+
+    def __init__(self, settings: Settings, commands: CommandSender, clock: Clock, *,
+                 renewal: RenewalBuilder | None = None, schema: str = LIVE_SCHEMA,
+                 poll_seconds: float = 0.25) -> None:
+        self._settings = settings
+        self._commands = commands
+        self._clock = clock
+        self._renewal = renewal
+        self._schema = schema
+        self._poll = poll_seconds
+        self._batch = settings.scheduler_batch_size
+        self._pace = Pace(settings.scheduler_max_rate)
+        self._conn: asyncpg.Connection | None = None
+        self._observed = 0.0
+        self.paused = False  # a rebuild is replaying
+
+    async def run(self) -> None:
+        """Work until cancelled; Postgres being away only delays the work."""
+        try:
+            while True:
+                try:
+                    done = await self.tick()
+                except (OSError, asyncpg.PostgresError) as exc:
+                    log.warning("scheduler pass failed; retrying", error=type(exc).__name__)
+                    await self._close()
+                    done = 0
+                    await asyncio.sleep(1.0)
+                if not done:
+                    await asyncio.sleep(self._poll)
+        finally:
+            await self._close()
+
+    async def tick(self) -> int:
+        """One pass: due renewals, then (when none are left over) due expiries."""
+        conn = await self._connection()
+        if time.monotonic() - self._observed >= _METRICS_EVERY:
+            await self._observe(conn)
+        renewed = await self._work(conn, "renew") if self._renewal is not None else 0
+        if renewed >= self._batch:
+            return renewed
+        return renewed + await self._work(conn, "expire")
+
+    async def _work(self, conn: asyncpg.Connection, kind: Kind) -> int:
+        now = self._clock.now()
+        async with conn.transaction():
+            paused = await due.rebuilding(conn)
+            if paused != self.paused:
+                log.info("scheduler paused: a projection rebuild is replaying" if paused
+                         else "scheduler resumed")
+                self.paused = paused
+            if paused:
+                return 0
+            items = await due.claim(conn, self._schema, kind, now, limit=self._batch,
+                                    lease_until=now + _LEASE)
+        if not items:
+            return 0
+        outcomes = await asyncio.gather(*(self._send(item) for item in items))
+        settled = [item.item for item, outcome in zip(items, outcomes, strict=True)
+                   if outcome in ("refused", "noop")]
+        if settled:
+            await due.hold(conn, self._schema, settled, self._clock.now() + _BACK_OFF)
+        return len(items)
+
+    async def _send(self, item: DueItem) -> str:
+        await self._pace.wait()
+        now = self._clock.now()
+        command: Command
+        if item.kind == "renew":
+            assert self._renewal is not None
+            command = self._renewal(item, now)
+        else:
+            command = ExpireSession(session_id=item.session_id, at=now)
+        try:
+            reply = await self._commands.send(item.account_id, command,
+                                              command_id=command_id(item))
+        except ServiceUnavailable:
+            outcome = "failed"  # the lease ends and the item is claimed again
+        else:
+            outcome = ("refused" if not reply.ok
+                       else "noop" if reply.duplicate or not reply.events else "done")
+            if not reply.ok:
+                log.warning("scheduled command refused", kind=item.kind,
+                            session_id=item.session_id, code=reply.error_code)
+        if item.kind == "renew":
+            metrics.SCHEDULER_RENEWALS.labels(outcome).inc()
+            if outcome == "done":
+                metrics.SCHEDULER_RENEWAL_LATENESS.observe(
+                    max(0.0, (now - item.due_at).total_seconds()))
+        else:
+            metrics.SCHEDULER_EXPIRIES.labels(outcome).inc()
+        return outcome
+
+    async def _observe(self, conn: asyncpg.Connection) -> None:
+        now = self._clock.now()
+        backlog = await due.backlog(conn, self._schema, now)
+        for kind in ("session_token", "assumed_role", "federated_user", "workload"):
+            metrics.SESSIONS_ACTIVE.labels(kind).set(backlog.active.get(kind, 0))
+        metrics.SCHEDULER_OLDEST_OVERDUE.set(
+            0.0 if backlog.oldest_due is None else (now - backlog.oldest_due).total_seconds())
+        await due.forget_claims(conn, self._schema, now - _CLAIMS_KEPT)
+        self._observed = time.monotonic()
+
+    async def _connection(self) -> asyncpg.Connection:
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await asyncpg.connect(self._settings.database_url.get_secret_value())
+        return self._conn
+
+    async def _close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await self._conn.close()
+            self._conn = None
+
+
+def workload_renewal(settings: Settings, master_key_version: int) -> RenewalBuilder:
+    """Renewals of workload sessions: a new session of `IAMLOG_WORKLOAD_SESSION_SECONDS`."""
+    def build(item: DueItem, now: datetime) -> Command:
+        assert item.workload is not None
+        return renewal(item.workload, item.session_id, now, settings.workload_session_seconds,
+                       master_key_version)
+    return build
+
+
+async def run_scheduler(settings: Settings, clock: Clock, master_key_version: int) -> None:
+    """The scheduler role: its own command client and one `Scheduler`, until cancelled."""
+    client = CommandClient(settings)
+    await client.start()
+    try:
+        await Scheduler(settings, client, clock,
+                        renewal=workload_renewal(settings, master_key_version)).run()
+    finally:
+        await client.stop()
