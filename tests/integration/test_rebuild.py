@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -236,8 +237,17 @@ async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
                             len(live["role_boundaries"]), len(live["role_trust_policies"]))
     assert (2, 2, 2, 2) == (len(live["instance_profiles"]), len(live["instance_profile_roles"]),
                             len(live["instance_profile_tags"]), len(live["workloads"]))
-    assert [("expired", "session_token")] * 2 + [("revoked", "assumed_role")] * 2 == sorted(
+    # per account: a token session expired, a role session revoked; workload sessions: one
+    # renewed then revoked with its binding, its successor too, one revoked with the role, one
+    # active (its renewal due in [0.45, 0.55] of its lifetime)
+    assert Counter({("expired", "session_token"): 2, ("revoked", "assumed_role"): 2,
+                    ("revoked", "workload"): 6, ("active", "workload"): 2}) == Counter(
         (row[12], row[2]) for row in live["sessions"])
+    for row in live["sessions"]:
+        issued, expires, renew_at = row[8], row[9], row[10]
+        assert (renew_at is not None) == (row[12] == "active" and row[2] == "workload")
+        if renew_at is not None:
+            assert 0.45 <= (renew_at - issued) / (expires - issued) <= 0.55
     progress: list[tuple[int, int]] = []
     result = await rebuild(settings, lambda done, total: progress.append((done, total)))
     assert 2 * version == result.events

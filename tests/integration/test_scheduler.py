@@ -1,6 +1,7 @@
 """The scheduler as real processes, their clock moved by a test (IAMLOG_CLOCK_OFFSET_FILE):
-every session's expiration is recorded exactly once however many replicas run, and nothing
-is done while a projection rebuild replays the log."""
+workload sessions are renewed once, in [0.45, 0.55] of their lifetime, however many replicas
+run; every session's expiration is recorded exactly once; after downtime overdue renewals come
+first; nothing is done while a projection rebuild replays the log."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from domain.commands import CreateAccount, IssueSessionToken
+from domain.commands import CreateAccount, CreateRole, IssueSessionToken
 from events import cloudevents
 from events.topics import Topics, ensure_topics
 from services.command_client import CommandClient
+from services.credentials.workload_sessions import binding, new_token
 from services.projector.rebuild import REBUILD_LOCK
 from services.settings import Settings
 from tests.integration.harness import eventually, read_topic
@@ -114,3 +116,95 @@ async def test_nothing_is_expired_while_a_rebuild_replays(  # type: ignore[no-un
         await rebuild.close()  # as a finished (or crashed) rebuild's connection does
     await eventually(lambda: states(db), lambda s: s == Counter(expired=SESSIONS), timeout=60)
     assert Counter(dict.fromkeys(ids, 1)) == await expired_events(settings)
+
+
+WORKLOADS = 40
+TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action":'
+         ' "sts:AssumeRole", "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}')
+
+
+async def bind_workloads(client: CommandClient, account: str) -> dict[str, str]:
+    """WORKLOADS workloads bound to profile `app` (around role `app`); workload → session id."""
+    assert (await client.send(account, CreateAccount())).ok
+    assert (await client.send(account, CreateRole(role_name="app",
+                                                  assume_role_policy_document=TRUST))).ok
+    now = datetime.now(UTC).replace(microsecond=0)
+    first: dict[str, str] = {}
+    for n in range(WORKLOADS):
+        command = binding(f"w{n}", new_token(), now, int(LIFETIME.total_seconds()), 1,
+                          profile_name="app", role_name="app")
+        assert (await client.send(account, command)).ok
+        first[f"w{n}"] = command.session_id
+    return first
+
+
+async def log_of(settings: Settings) -> list[tuple[int, int, str, dict[str, object]]]:
+    """(partition, offset, type, data) of every event on the log."""
+    records = await read_topic(settings, Topics.for_prefix(settings.topic_prefix).events)
+    out = []
+    for record in records:
+        event = cloudevents.decode(record.headers, record.value).event
+        out.append((record.partition, record.offset, event.event_type,
+                    event.model_dump(mode="json")))
+    return out
+
+
+async def workload_states(db: asyncpg.Connection) -> Counter[tuple[str, bool]]:
+    """Workload sessions by (state, renewed already)."""
+    return Counter({(row["state"], row["renewed"]): row["n"] for row in await db.fetch(
+        "SELECT state, renewed_by IS NOT NULL AS renewed, count(*) AS n"
+        " FROM iamlog_rm.sessions WHERE kind = 'workload' GROUP BY 1, 2")})
+
+
+async def test_two_schedulers_renew_each_workload_session_once_at_about_half_life(  # type: ignore[no-untyped-def]
+        settings: Settings, spawn, client: CommandClient, db: asyncpg.Connection,
+        account_id: str) -> None:
+    """Before 0.45 of the lifetime nothing; after 0.55 one renewal per session, each at its
+    own instant in [0.45, 0.55]; the old sessions stay active until they expire."""
+    spawn("processor", "projector")
+    first = await bind_workloads(client, account_id)
+    spawn("scheduler")
+    spawn("scheduler")
+    await eventually(lambda: workload_states(db),
+                     lambda s: s == Counter({("active", False): WORKLOADS}))
+    move_clock(settings, LIFETIME.total_seconds() * 0.44)
+    await asyncio.sleep(1.5)
+    assert Counter({("active", False): WORKLOADS}) == await workload_states(db)
+    move_clock(settings, LIFETIME.total_seconds() * 0.56)
+    await eventually(lambda: workload_states(db), lambda s: s == Counter(
+        {("active", True): WORKLOADS, ("active", False): WORKLOADS}), timeout=60)
+    renewed = [data for _, _, kind, data in await log_of(settings)
+               if kind == "iamlog.session.renewed"]
+    assert sorted(first.values()) == sorted(str(data["old_session_id"]) for data in renewed)
+    rows = {row["session_id"]: row for row in await db.fetch(
+        "SELECT session_id, issued_at, expires_at FROM iamlog_rm.sessions")}
+    for data in renewed:
+        old = rows[str(data["old_session_id"])]
+        new = rows[str(data["session_id"])]
+        fraction = (new["issued_at"] - old["issued_at"]) / (old["expires_at"] - old["issued_at"])
+        # the clock jumped to 0.56: every renewal went out then, never before 0.44
+        assert 0.44 <= fraction <= 0.6
+
+
+async def test_after_downtime_renewals_come_first_and_none_twice(  # type: ignore[no-untyped-def]
+        settings: Settings, spawn, client: CommandClient, db: asyncpg.Connection,
+        account_id: str) -> None:
+    """No scheduler past the whole lifetime; one starts: each binding gets a valid session
+    within seconds (one renewal each), the renewals precede the expiries on the log."""
+    spawn("processor", "projector")
+    first = await bind_workloads(client, account_id)
+    await eventually(lambda: workload_states(db),
+                     lambda s: s == Counter({("active", False): WORKLOADS}))
+    move_clock(settings, LIFETIME.total_seconds() * 1.2)
+    spawn("scheduler")
+    await eventually(lambda: workload_states(db), lambda s: s == Counter(
+        {("expired", True): WORKLOADS, ("active", False): WORKLOADS}), timeout=60)
+    events = await log_of(settings)
+    renewed = [data for _, _, kind, data in events if kind == "iamlog.session.renewed"]
+    assert sorted(first.values()) == sorted(str(data["old_session_id"]) for data in renewed)
+    valid_from = datetime.now(UTC) + LIFETIME * 1.2
+    assert all(datetime.fromisoformat(str(data["expires_at"])) > valid_from for data in renewed)
+    for partition in {p for p, _, _, _ in events}:
+        kinds = [kind for p, _, kind, _ in events if p == partition
+                 and kind in ("iamlog.session.renewed", "iamlog.session.expired")]
+        assert sorted(kinds, key=lambda k: k != "iamlog.session.renewed") == kinds
