@@ -63,6 +63,14 @@ def soon(probe: Callable[[], T], accept: Callable[[T], bool], seconds: float = 5
     return value
 
 
+def _users(iam: Any) -> list[Any] | None:
+    """ListUsers' users, or None while it is refused."""
+    try:
+        return list(iam.list_users()["Users"])
+    except ClientError:
+        return None
+
+
 def container_session(server: Server, profile: str, token: str) -> botocore.session.Session:
     """A botocore session whose only credential source is the container provider."""
     session = botocore.session.Session()
@@ -103,6 +111,10 @@ def test_bound_workload_gets_credentials_that_sign_as_the_role(
     with pytest.raises(ClientError) as denied:
         role_iam.list_users()
     assert "AccessDenied" == denied.value.response["Error"]["Code"]
+    iam.put_role_policy(RoleName="web", PolicyName="list", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"}]}))
+    assert [] == soon(lambda: _users(role_iam), lambda users: users == [])
 
 
 def test_wrong_tokens_and_profiles_are_refused(server: Server, iam: Any,

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from domain.account import decide
@@ -24,6 +25,7 @@ from events.schemas import Event
 from services.api.authn import KeyResolver, session_caller_of
 from services.api.credentials_endpoint import credentials_router
 from services.api.identity_index import IdentityIndex
+from services.api.sigv4 import SigV4Error
 from services.credentials import workload_sessions as ws
 from services.credentials.master_keys import MasterKeys
 from services.credentials.session_tokens import derive_session_secret
@@ -123,7 +125,8 @@ async def test_always_the_newest_valid_session() -> None:
 
 async def test_refusals() -> None:
     """Wrong, missing or oversized tokens: 401 with no reason; another profile: 404; the role
-    removed from the profile: its sessions are revoked, 503; unbound: 401 at once."""
+    removed from the profile: its sessions are revoked (refused when signing), 503; unbound:
+    401 at once."""
     world, _ = _bound()
     for authorization in (None, "", "Bearer", TOKEN + "x", "Bearer " + "a" * 600):
         answer = await world.get(authorization)
@@ -132,7 +135,13 @@ async def test_refusals() -> None:
     assert 404 == (await world.get(TOKEN, profile="other")).status_code
     assert 200 == (await world.get(f"bearer {TOKEN}", profile="WEB")).status_code
 
+    served = (await world.get(TOKEN)).json()
+    resolver = KeyResolver(world.index, KEYS, world.clock.now)
+    resolver.session(served["AccessKeyId"], served["Token"])  # valid until the role goes
     world.decide(RemoveRoleFromInstanceProfile(instance_profile_name="web", role_name="Web"))
     assert 503 == (await world.get(TOKEN)).status_code
+    with pytest.raises(SigV4Error) as revoked:
+        resolver.session(served["AccessKeyId"], served["Token"])
+    assert "InvalidClientTokenId" == revoked.value.code
     world.decide(UnbindWorkload(workload="api"))
     assert 401 == (await world.get(TOKEN)).status_code
