@@ -506,6 +506,36 @@ class RevokeRoleSessions(_Command):
     reason: str = "revoked by an operator"
 
 
+class CreateOpenIDConnectProvider(_Command):
+    """Register an OpenID Connect identity provider (its JWKS optional: see docs/sts.md)."""
+
+    kind: Literal["CreateOpenIDConnectProvider"] = "CreateOpenIDConnectProvider"
+    url: str
+    client_ids: tuple[str, ...] = ()
+    thumbprints: tuple[str, ...] = ()
+    tags: tuple[Tag, ...] = ()
+    jwks: str | None = None
+
+
+class UpdateOpenIDConnectProvider(_Command):
+    """Change one thing of a provider: add or remove a client id, replace the thumbprints, or
+    set its JWKS (`iamlog oidc-providers set-jwks`)."""
+
+    kind: Literal["UpdateOpenIDConnectProvider"] = "UpdateOpenIDConnectProvider"
+    arn: str
+    add_client_id: str | None = None
+    remove_client_id: str | None = None
+    thumbprints: tuple[str, ...] | None = None
+    jwks: str | None = None
+
+
+class DeleteOpenIDConnectProvider(_Command):
+    """Delete an OpenID Connect identity provider."""
+
+    kind: Literal["DeleteOpenIDConnectProvider"] = "DeleteOpenIDConnectProvider"
+    arn: str
+
+
 Command = Annotated[
     CreateAccount | CreateUser | DeleteUser | UpdateUser | TagUser | UntagUser
     | CreateAccessKey | UpdateAccessKey | DeleteAccessKey | RecordAccessKeyUse
@@ -520,7 +550,8 @@ Command = Annotated[
     | PutRolePermissionsBoundary | DeleteRolePermissionsBoundary
     | CreateInstanceProfile | DeleteInstanceProfile | AddRoleToInstanceProfile
     | RemoveRoleFromInstanceProfile | TagInstanceProfile | UntagInstanceProfile
-    | BindWorkload | UnbindWorkload | RenewWorkloadSession,
+    | BindWorkload | UnbindWorkload | RenewWorkloadSession
+    | CreateOpenIDConnectProvider | UpdateOpenIDConnectProvider | DeleteOpenIDConnectProvider,
     Field(discriminator="kind"),
 ]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)

@@ -11,7 +11,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, Literal
 
-from domain.iam import evolve_profiles, tags
+from domain.iam import evolve_oidc, evolve_profiles, tags
 from domain.iam.live_sessions import SESSION_HANDLERS
 from domain.iam.pmap import PMap, updated
 from domain.iam.state import (
@@ -402,4 +402,5 @@ _HANDLERS: dict[type[Event], Callable[[AccountState, Any], Changes]] = {
     RoleBoundaryPut: _role_boundary_put,
     RoleBoundaryDeleted: _role_boundary_deleted,
     **evolve_profiles.HANDLERS,
+    **evolve_oidc.HANDLERS,
 }

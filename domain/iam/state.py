@@ -135,6 +135,25 @@ class Workload:
 
 
 @dataclass(frozen=True, slots=True)
+class OidcProvider:
+    """An OpenID Connect identity provider whose tokens may assume roles that trust it."""
+
+    arn: str
+    url: str  # the issuer, `https://host/path`: a token's `iss` must equal it
+    client_ids: tuple[str, ...]
+    thumbprints: tuple[str, ...]
+    created_at: datetime
+    tags: tuple[tuple[str, str], ...] = ()
+    jwks: str | None = None  # the JSON Web Key Set (public keys) as JSON text
+
+    @property
+    def key(self) -> str:
+        """`host/path`: what follows `oidc-provider/` in the ARN, and the condition-key prefix
+        (`<key>:sub`, `<key>:aud`)."""
+        return self.arn.split(":oidc-provider/", 1)[1]
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyVersion:
     """One version of a managed policy."""
 
@@ -196,6 +215,9 @@ class AccountState:
     workloads: Mapping[str, Workload] = field(default_factory=_empty)  # type: ignore[arg-type]
     # by session id; a session leaves when it expires or is revoked
     sessions: Mapping[str, LiveSession] = field(default_factory=_empty)  # type: ignore[arg-type]
+    # by `host/path` (the ARN's resource after `oidc-provider/`)
+    oidc_providers: Mapping[str, OidcProvider] = field(
+        default_factory=_empty)  # type: ignore[arg-type]
     root_keys: tuple[str, ...] = ()
 
 

@@ -26,6 +26,11 @@ from events.schemas.instance_profile import (
     InstanceProfileTagged,
     InstanceProfileUntagged,
 )
+from events.schemas.oidc_provider import (
+    OidcProviderCreated,
+    OidcProviderDeleted,
+    OidcProviderUpdated,
+)
 from events.schemas.policy import (
     PolicyAttached,
     PolicyCreated,
@@ -88,6 +93,9 @@ EVENT_MODELS: dict[str, type[Event]] = {
         RoleAssumed,
         SessionExpired,
         SessionRevoked,
+        OidcProviderCreated,
+        OidcProviderUpdated,
+        OidcProviderDeleted,
         RoleCreated,
         RoleDeleted,
         RoleUpdated,
@@ -130,6 +138,9 @@ __all__ = [
     "InstanceProfileRoleRemoved",
     "InstanceProfileTagged",
     "InstanceProfileUntagged",
+    "OidcProviderCreated",
+    "OidcProviderDeleted",
+    "OidcProviderUpdated",
     "PermissionsBoundaryDeleted",
     "PermissionsBoundaryPut",
     "PolicyAttached",

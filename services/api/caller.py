@@ -8,7 +8,7 @@ from typing import Literal
 from domain.ids import root_arn
 from services.credentials.session_tokens import SessionClaims
 
-CallerKind = Literal["root", "user", "assumed_role", "federated_user"]
+CallerKind = Literal["root", "user", "assumed_role", "federated_user", "anonymous"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,11 @@ class Caller:
 def root_caller(account_id: str, access_key_id: str) -> Caller:
     """The root user of `account_id`."""
     return Caller(account_id, root_arn(account_id), None, account_id, access_key_id, "root")
+
+
+def anonymous_caller() -> Caller:
+    """The bearer of an unsigned request (AssumeRoleWithWebIdentity): no account, no key."""
+    return Caller("", "anonymous", None, "", "", "anonymous")
 
 
 def session_caller(claims: SessionClaims, user_name: str | None, arn: str,

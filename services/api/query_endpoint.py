@@ -21,6 +21,7 @@ from services import metrics
 from services.api import sts  # noqa: F401 - importing registers the STS handlers
 from services.api.app import Receive, Scope, Send
 from services.api.authn import KeyResolver, authenticate
+from services.api.caller import anonymous_caller
 from services.api.iam import HANDLERS, Call
 from services.api.key_usage import KeyUsage
 from services.api.query import QueryProtocol
@@ -81,8 +82,10 @@ class QueryApi:
             try:
                 caller, service = authenticate(self.runtime, self.resolver, scope, body)
             except DomainError as exc:
-                metrics.AUTH_FAILURES.labels(exc.code).inc()
-                raise
+                if exc.code != "MissingAuthenticationToken" or not _unsigned_call(body):
+                    metrics.AUTH_FAILURES.labels(exc.code).inc()
+                    raise
+                caller, service = anonymous_caller(), "sts"
             protocol = self.protocols.get(service) or protocol
             if service not in self.protocols:
                 raise ValidationError(f"Service {service} is not served here.")
@@ -106,12 +109,24 @@ class QueryApi:
             return protocol.render_error(exc, request_id)
 
 
+# STS actions that botocore sends without a signature (`"auth": ["smithy.api#noAuth"]`).
+_UNSIGNED_ACTIONS = frozenset({"AssumeRoleWithWebIdentity"})
+
+
+def _unsigned_call(body: bytes) -> bool:
+    """True for a form naming an STS action that needs no signature."""
+    form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    return form.get("Action") in _UNSIGNED_ACTIONS and form.get("Version") == "2011-06-15"
+
+
 _KNOWN_CODES = frozenset({
     "AccessDenied", "InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature",
     "MissingAuthenticationToken", "RequestExpired", "ExpiredToken", "ValidationError",
     "MissingParameter", "MissingAction", "InvalidAction", "InvalidParameterValue",
     "MalformedQueryString", "MalformedPolicyDocument", "LimitExceeded", "EntityAlreadyExists",
     "DeleteConflict", "NoSuchEntity", "ServiceUnavailable", "RequestEntityTooLarge",
+    "InvalidInput", "PackedPolicyTooLarge", "InvalidIdentityToken", "ExpiredTokenException",
+    "IDPRejectedClaim", "OpenIdIdpCommunicationError", "InvalidAuthorizationMessageException",
 })
 
 

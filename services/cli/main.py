@@ -10,6 +10,7 @@ from services.cli import (
     db,
     dev,
     events,
+    oidc_providers,
     projections,
     serve,
     sessions,
@@ -25,6 +26,7 @@ app.add_typer(projections.app, name="projections")
 app.add_typer(sessions.app, name="sessions")
 app.add_typer(bench.app, name="bench")
 app.add_typer(workloads.app, name="workloads")
+app.add_typer(oidc_providers.app, name="oidc-providers")
 app.command("serve")(serve.serve)
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ from services.command_client import CommandClient
 from services.projector.rebuild import rebuild
 from services.settings import Settings
 from tests.integration.harness import eventually
+from tests.unit.oidc_samples import oidc_commands
 from tests.unit.profile_samples import profile_commands
 
 TABLES = {
@@ -138,6 +139,7 @@ def entity_commands(account: str) -> list[Command]:
         CreatePolicy(policy_name="Doomed", policy_document=DOC),
         DeletePolicy(policy_arn=f"arn:aws:iam::{account}:policy/Doomed"),
         *role_commands(account),
+        *oidc_commands(account),
     ]
 
 

@@ -124,6 +124,11 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "revoked_session_ids": st.lists(st.binary(min_size=16, max_size=16).map(bytes.hex),
                                     max_size=5).map(tuple),
     "old_session_id": st.binary(min_size=16, max_size=16).map(bytes.hex),
+    "url": st.text(_NAME_CHARS, min_size=1, max_size=40).map(lambda s: "https://" + s),
+    "client_ids": st.lists(st.text(min_size=1, max_size=40), max_size=3).map(tuple),
+    "thumbprints": st.lists(st.text("0123456789abcdef", min_size=40, max_size=40),
+                            max_size=2).map(tuple),
+    "jwks": st.just('{"keys": []}'),
 }
 
 

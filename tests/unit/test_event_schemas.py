@@ -70,6 +70,7 @@ from events.schemas import (
     export,
 )
 from events.schemas.history import HISTORICAL_MODELS
+from tests.unit.oidc_samples import oidc_commands
 from tests.unit.profile_samples import profile_commands
 from tests.unit.samples import ACCOUNT, NOW, events_of, replay
 
@@ -177,6 +178,7 @@ def scenario() -> list[Event]:
         *profile_commands("Deployer", NOW),
         ExpireSession(session_id="cd" * 16, at=NOW.replace(hour=13)),
         RevokeSession(session_id="ab" * 16, reason="leaked"),
+        *oidc_commands(ACCOUNT),
         UntagRole(role_name="Deployer", tag_keys=("a",)),
         AttachRolePolicy(role_name="Deployer", policy_arn=policy),
         DetachRolePolicy(role_name="Deployer", policy_arn=policy),

@@ -5,6 +5,7 @@ from services.api.iam import (
     creations,
     instance_profiles,
     mutations,
+    oidc_providers,
     reads,
     reports,
     roles,
@@ -14,4 +15,5 @@ from services.api.iam import (
 from services.api.iam.registry import HANDLERS, Call, Handler, action
 
 __all__ = ["HANDLERS", "Call", "Handler", "access_keys", "action", "creations",
-           "instance_profiles", "mutations", "reads", "reports", "roles", "simulate", "users"]
+           "instance_profiles", "mutations", "oidc_providers", "reads", "reports", "roles",
+           "simulate", "users"]

@@ -53,13 +53,31 @@ def _duplicate(keys: Iterable[str]) -> str | None:
     return None
 
 
-def session_tags(args: dict[str, Any], caller: SessionClaims | None = None) -> SessionTags:
-    """The tags of a new session from the request's `Tags` and `TransitiveTagKeys` (at most 50
-    each, key 1–128, value 0–256: checked by the protocol) and the transitive tags of the
-    calling session."""
+MAX_TAGS = 50
+KEY_MAX = 128
+VALUE_MAX = 256
+
+
+def _check_limits(requested: tuple[tuple[str, str], ...], transitive: tuple[str, ...]) -> None:
+    if len(requested) > MAX_TAGS or len(transitive) > MAX_TAGS:
+        raise ValidationError(f"At most {MAX_TAGS} session tags and {MAX_TAGS} transitive tag "
+                              "keys may be given.")
+    for key, value in requested:
+        if not 1 <= len(key) <= KEY_MAX or len(value) > VALUE_MAX:
+            raise ValidationError(f"Session tag keys are 1-{KEY_MAX} characters and values at "
+                                  f"most {VALUE_MAX}.")
+
+
+def session_tags(args: dict[str, Any], caller: SessionClaims | None = None, *,
+                 check_limits: bool = False) -> SessionTags:
+    """The tags of a new session from the request's `Tags` and `TransitiveTagKeys` and the
+    transitive tags of the calling session. At most 50 each, key 1–128, value 0–256: the
+    protocol checks request parameters; `check_limits` checks tags from elsewhere (a token)."""
     requested = tuple((str(tag.get("Key", "")), str(tag.get("Value", "")))
                       for tag in args.get("Tags") or [])
     transitive = tuple(str(key) for key in args.get("TransitiveTagKeys") or [])
+    if check_limits:
+        _check_limits(requested, transitive)
     duplicate = _duplicate(key for key, _ in requested)
     if duplicate is not None:
         raise ValidationError(f"Duplicate tag keys found: {duplicate}. Please note that Tag keys "
