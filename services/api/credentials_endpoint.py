@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -22,6 +22,8 @@ from services.credentials.session_tokens import tokens_for
 from services.credentials.workload_sessions import mint
 
 _MAX_TOKEN = 512  # tokens iamlog issues are 43 characters
+# Credentials must not be kept by any cache between the workload and iamlog.
+_NO_STORE = {"Cache-Control": "no-store"}
 
 
 class ContainerCredentials(BaseModel):
@@ -48,7 +50,8 @@ def _iso(epoch_seconds: int) -> str:
 
 
 def _refusal(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"code": code, "message": message}, status_code=status)
+    return JSONResponse({"code": code, "message": message}, status_code=status,
+                        headers=_NO_STORE)
 
 
 def _token(authorization: str | None) -> str | None:
@@ -67,7 +70,7 @@ def credentials_router(runtime: ApiRuntime) -> APIRouter:
 
     @router.get("/credentials/{profile}", response_model=ContainerCredentials,
                 responses=refusals)
-    async def credentials(profile: str,
+    async def credentials(profile: str, response: Response,
                           authorization: str | None = Header(default=None)) -> Any:
         token = _token(authorization)
         binding = runtime.index.workloads.binding(token) if token else None
@@ -81,6 +84,7 @@ def credentials_router(runtime: ApiRuntime) -> APIRouter:
             return _refusal(503, "ServiceUnavailable",
                             "The workload has no valid session yet; retry shortly.")
         claims, version = newest
+        response.headers.update(_NO_STORE)
         secret, session_token = mint(tokens_for(runtime.master_keys), claims, version)
         return ContainerCredentials(
             Code="Success", Type="AWS-HMAC", AccessKeyId=claims.access_key_id,

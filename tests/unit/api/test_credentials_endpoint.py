@@ -84,6 +84,7 @@ async def test_serves_the_binding_session_in_the_container_format() -> None:
     answer = await world.get(TOKEN)
 
     body = answer.json()
+    assert "no-store" == answer.headers["Cache-Control"]
     assert (200, "Success", "AWS-HMAC", _iso(NOW + timedelta(seconds=600)), _iso(NOW)) == (
         answer.status_code, body["Code"], body["Type"], body["Expiration"],
         body["LastUpdated"])
@@ -130,8 +131,8 @@ async def test_refusals() -> None:
     world, _ = _bound()
     for authorization in (None, "", "Bearer", TOKEN + "x", "Bearer " + "a" * 600):
         answer = await world.get(authorization)
-        assert (401, {"code": "Unauthorized", "message": "Unauthorized."}) == (
-            answer.status_code, answer.json())
+        assert (401, {"code": "Unauthorized", "message": "Unauthorized."}, "no-store") == (
+            answer.status_code, answer.json(), answer.headers["Cache-Control"])
     assert 404 == (await world.get(TOKEN, profile="other")).status_code
     assert 200 == (await world.get(f"bearer {TOKEN}", profile="WEB")).status_code
 
