@@ -82,3 +82,25 @@ def test_instance_profile_calls_are_authorized(server: Server, iam: Any) -> None
     assert ("AccessDenied", 403) == refused(user.list_instance_profiles)
     assert ["guarded"] == [p["InstanceProfileName"]
                            for p in iam.list_instance_profiles()["InstanceProfiles"]]
+
+
+def test_listings_paginate(iam: Any) -> None:
+    """ListInstanceProfiles and ListInstanceProfilesForRole page with MaxItems and Marker,
+    by name; boto3's paginator walks them."""
+    iam.create_role(RoleName="pager", AssumeRolePolicyDocument=json.dumps(TRUST))
+    for name in ("p-c", "p-a", "p-b"):
+        iam.create_instance_profile(InstanceProfileName=name)
+    iam.add_role_to_instance_profile(InstanceProfileName="p-b", RoleName="pager")
+    first = iam.list_instance_profiles(MaxItems=2)
+    rest = iam.list_instance_profiles(Marker=first["Marker"])
+
+    assert (["p-a", "p-b"], True, ["p-c"], False) == (
+        [p["InstanceProfileName"] for p in first["InstanceProfiles"]], first["IsTruncated"],
+        [p["InstanceProfileName"] for p in rest["InstanceProfiles"]], rest["IsTruncated"])
+    pages = iam.get_paginator("list_instance_profiles").paginate(PaginationConfig={
+        "PageSize": 1})
+    assert ["p-a", "p-b", "p-c"] == [p["InstanceProfileName"] for page in pages
+                                     for p in page["InstanceProfiles"]]
+    assert [["pager"]] == [[r["RoleName"] for r in p["Roles"]] for p in
+                           iam.list_instance_profiles_for_role(RoleName="pager",
+                                                               MaxItems=1)["InstanceProfiles"]]
