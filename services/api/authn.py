@@ -43,9 +43,12 @@ class KeyResolver:
         if session_token is not None:
             _, secret = self.session(access_key_id, session_token)
             return Credential(access_key_id=access_key_id, secret_access_key=secret)
-        record = self.record(access_key_id)
+        return self.credential(self.record(access_key_id))
+
+    def credential(self, record: KeyRecord) -> Credential:
+        """The credential of an active long-term key's record."""
         secret = self._derive(record.master_key_version, record.access_key_id, record.salt)
-        return Credential(access_key_id=access_key_id, secret_access_key=secret)
+        return Credential(access_key_id=record.access_key_id, secret_access_key=secret)
 
     def record(self, access_key_id: str) -> KeyRecord:
         """The active key's record, or `InvalidClientTokenId`."""
@@ -115,8 +118,21 @@ def signed_request(scope: Scope, body: bytes) -> SignedRequest:
 def authenticate(runtime: ApiRuntime, resolver: KeyResolver, scope: Scope,
                  body: bytes) -> tuple[Caller, str]:
     """Verify the signature; return the caller and the service named by the scope."""
-    verified = verify(signed_request(scope, body), resolver, runtime.clock.now())
-    if verified.session_token is not None:
-        claims, _ = resolver.session(verified.access_key_id, verified.session_token)
-        return session_caller_of(runtime.index, claims), verified.service
-    return caller_of(runtime.index, resolver.record(verified.access_key_id)), verified.service
+    # What the resolver found for the verifier is kept for the caller: a session token is
+    # opened (AES-GCM, JSON) once per request, not twice.
+    found: list[SessionClaims | KeyRecord] = []
+
+    def resolve(access_key_id: str, session_token: str | None) -> Credential:
+        if session_token is not None:
+            claims, secret = resolver.session(access_key_id, session_token)
+            found.append(claims)
+            return Credential(access_key_id=access_key_id, secret_access_key=secret)
+        record = resolver.record(access_key_id)
+        found.append(record)
+        return resolver.credential(record)
+
+    verified = verify(signed_request(scope, body), resolve, runtime.clock.now())
+    (identity,) = found
+    if isinstance(identity, SessionClaims):
+        return session_caller_of(runtime.index, identity), verified.service
+    return caller_of(runtime.index, identity), verified.service

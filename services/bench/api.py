@@ -34,7 +34,15 @@ from botocore.credentials import Credentials
 
 from services.bench.common import percentile
 from services.bench.load import Run, drive, open_connections, presigned
-from services.bench.server import Checker, Failures, Stack, bench_stack, load_average, report
+from services.bench.server import (
+    Checker,
+    Failures,
+    Stack,
+    bench_stack,
+    load_average,
+    report,
+    run_measured,
+)
 from services.bench.wire import CONTENT_TYPE, Answer, Connection, FormSigner, form, post
 
 REGION = "us-east-1"
@@ -203,6 +211,6 @@ async def run(requests: int, pairs: int, clients: int, api_workers: int = 0) -> 
 def main(requests: int, pairs: int, clients: int, api_workers: int = 0) -> dict[str, Any]:
     """Run, print a table, append the figures to bench-results/api.jsonl."""
     load_before = load_average()
-    figures = asyncio.run(run(requests, pairs, clients, api_workers))
+    figures = run_measured(run(requests, pairs, clients, api_workers))
     return report("api", {"requests": requests, "pairs": pairs, "clients": clients,
                           "api_workers": api_workers}, figures, TARGETS, load_before)

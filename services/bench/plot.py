@@ -16,12 +16,13 @@ from typing import Any
 from services.bench.common import RESULTS_DIR
 
 
-def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, float]:
+def flatten(record: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """Every numeric value of a results line, nested keys joined as `outer.inner`."""
     figures: dict[str, float] = {}
     for key, value in record.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
-            figures.update(_flatten(value, f"{name}."))
+            figures.update(flatten(value, f"{name}."))
         elif isinstance(value, int | float) and not isinstance(value, bool):
             figures[name] = float(value)
     return figures
@@ -33,7 +34,7 @@ def _runs(path: Path) -> list[tuple[datetime, dict[str, float]]]:
         record = json.loads(line)
         moment = record.get("time") or record.get("timestamp")
         if moment:
-            runs.append((datetime.fromisoformat(moment), _flatten(record)))
+            runs.append((datetime.fromisoformat(moment), flatten(record)))
     return runs
 
 

@@ -21,7 +21,6 @@ CPU share of each process group, as in `bench api`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import re
@@ -34,7 +33,15 @@ from botocore.credentials import Credentials
 
 from services.bench.api import IAM_VERSION, call, until_authenticated
 from services.bench.load import Run, drive, open_connections, presigned
-from services.bench.server import Checker, Failures, Stack, bench_stack, load_average, report
+from services.bench.server import (
+    Checker,
+    Failures,
+    Stack,
+    bench_stack,
+    load_average,
+    report,
+    run_measured,
+)
 from services.bench.wire import CONTENT_TYPE, Connection, FormSigner, form, post
 
 STS_VERSION = "2011-06-15"
@@ -173,6 +180,6 @@ async def run(assumes: int, identities: int, clients: int,
 def main(assumes: int, identities: int, clients: int, api_workers: int = 0) -> dict[str, Any]:
     """Run, print a table, append the figures to bench-results/sts.jsonl."""
     load_before = load_average()
-    figures = asyncio.run(run(assumes, identities, clients, api_workers))
+    figures = run_measured(run(assumes, identities, clients, api_workers))
     return report("sts", {"assumes": assumes, "identities": identities, "clients": clients,
                           "api_workers": api_workers}, figures, TARGETS, load_before)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 app = typer.Typer(no_args_is_help=True, help=__doc__)
@@ -68,6 +70,18 @@ def footprint(idle: float = typer.Option(10.0, help="seconds to watch each role 
     from services.bench.footprint import main  # noqa: PLC0415 - keeps CLI start-up light
 
     main(idle_seconds=idle)
+
+
+@app.command("all")
+def all_benches(
+    quick: bool = typer.Option(False, help="small workloads (a smoke test, not figures)"),
+    only: Annotated[list[str] | None, typer.Option(
+        help="run only these benchmarks (repeatable)")] = None,
+) -> None:
+    """Every benchmark in one go; bench/results/<date>.json and .png, BENCHMARKS.md."""
+    from services.bench.all import main  # noqa: PLC0415 - keeps CLI start-up light
+
+    main(quick=quick, only=only or None)
 
 
 @app.command("plot")
