@@ -104,29 +104,36 @@ class Decision:
         request = self.request
         head = (f"User: {request.principal.arn} is not authorized to perform: {request.action} "
                 f"on resource: {request.resource}")
+        reason = self._reason()
+        return f"{head} {reason}" if reason else head
+
+    def _reason(self) -> str:
         if self.effect is DecisionEffect.EXPLICIT_DENY:
             source = self.denying_statements[0].source if self.denying_statements else None
             where = _DENY_SOURCE.get(source, "a policy") if source else "a policy"
-            return f"{head} with an explicit deny in {where}"
+            return f"with an explicit deny in {where}"
         because = _DENIED_BECAUSE.get(self.step)
-        return f"{head} {because.format(action=request.action)}" if because else head
+        return because.format(action=self.request.action) if because else ""
 
     def as_dict(self) -> dict[str, Any]:
         """The decision in the shape of AWS's decoded authorization message (JSON-ready)."""
         request = self.request
         conditions = [{"key": key, "values": {"items": [{"value": v} for v in values]}}
                       for key, values in sorted(request.values.items())]
+        failures = [] if self.allowed else [self._reason() or self.step.value]
         return {
             "allowed": self.allowed,
             "explicitDeny": self.effect is DecisionEffect.EXPLICIT_DENY,
             "evalDecision": self.effect.eval_decision,
             "decidingStep": self.step.value,
+            "failures": {"items": failures},
             "matchedStatements": {"items": [
                 {"statementId": m.sid or "", "statementIndex": m.index, "effect": m.effect.value,
                  "sourcePolicyId": m.policy_id, "sourcePolicyType": m.source.value}
                 for m in self.matched]},
             "context": {
                 "principal": {"id": request.principal.user_id or "",
+                              "name": request.principal.username or "",
                               "arn": request.principal.arn},
                 "action": request.action,
                 "resource": request.resource,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from domain.account import AccountState
 from domain.errors import DomainError
@@ -19,10 +20,31 @@ from services.api.caller import Caller
 
 
 class AccessDenied(DomainError):
-    """The caller's policies do not allow the action on the resource."""
+    """The caller's policies do not allow the action on the resource.
+
+    `explanation`, when set, is the decoded authorization message (AWS's shape): the Query API
+    appends it encoded to the message, for `sts:DecodeAuthorizationMessage`. It is built only
+    on a denial and encrypted only when the response is rendered.
+    """
 
     code = "AccessDenied"
     http_status = 403
+
+    def __init__(self, message: str, *, account_id: str | None = None,
+                 explanation: dict[str, Any] | None = None) -> None:
+        super().__init__(message, account_id=account_id)
+        self.explanation = explanation
+
+
+def refusal(principal: Principal, action: str, resource: str, failure: str) -> dict[str, Any]:
+    """The decoded message of a denial that no policy statement decided."""
+    return {
+        "allowed": False, "explicitDeny": False, "matchedStatements": {"items": []},
+        "failures": {"items": [failure]},
+        "context": {"principal": {"id": principal.user_id or "", "name": principal.username
+                                  or "", "arn": principal.arn},
+                    "action": action, "resource": resource, "conditions": {"items": []}},
+    }
 
 
 # What session credentials may call in STS whatever their policies say (GetSessionToken without
@@ -141,10 +163,15 @@ def require(state: AccountState | None, caller: Caller, action: str, resource: s
     """Raise `AccessDenied` with AWS's message unless the decision allows."""
     if not session_token_allows(caller, action):
         source = " with credentials from GetSessionToken" if caller.kind != "federated_user" \
-            else ""
-        raise AccessDenied(f"User: {caller.arn} is not authorized to perform: {action} on "
-                           f"resource: {resource}{source}", account_id=caller.account_id)
+            else " with credentials from GetFederationToken"
+        raise AccessDenied(
+            f"User: {caller.arn} is not authorized to perform: {action} on resource: "
+            f"{resource}{source}", account_id=caller.account_id,
+            explanation=refusal(principal_of(state, caller), action, resource,
+                                f"Credentials from {source.rsplit(' ', 1)[1]} may not call "
+                                f"{action}."))
     decision = decide(state, caller, action, resource, now=now, context=context)
     if not decision.allowed:
-        raise AccessDenied(decision.access_denied_message(), account_id=caller.account_id)
+        raise AccessDenied(decision.access_denied_message(), account_id=caller.account_id,
+                           explanation=decision.as_dict())
     return decision

@@ -21,11 +21,13 @@ from services import metrics
 from services.api import sts  # noqa: F401 - importing registers the STS handlers
 from services.api.app import Receive, Scope, Send
 from services.api.authn import KeyResolver, authenticate
+from services.api.authz import AccessDenied
 from services.api.caller import anonymous_caller
 from services.api.iam import HANDLERS, Call
 from services.api.key_usage import KeyUsage
 from services.api.query import QueryProtocol
 from services.api.runtime import ApiRuntime
+from services.credentials.authorization_messages import messages_for
 
 MAX_BODY = 1024 * 1024
 log = structlog.get_logger("iamlog.api")
@@ -106,6 +108,11 @@ class QueryApi:
                 ValidationError("The request body is not valid UTF-8."), request_id)
         except DomainError as exc:
             outcome.code = exc.code if exc.code in _KNOWN_CODES else "other"
+            if isinstance(exc, AccessDenied) and exc.explanation is not None and exc.account_id:
+                encoded = messages_for(self.runtime.master_keys).encode(exc.account_id,
+                                                                        exc.explanation)
+                exc = AccessDenied(f"{exc.message} Encoded authorization failure message: "
+                                   f"{encoded}", account_id=exc.account_id)
             return protocol.render_error(exc, request_id)
 
 

@@ -58,8 +58,14 @@ async def assume_role(call: Call) -> Result:
                            account_id=caller.account_id)
 
     def denied(action_name: str) -> AccessDenied:
-        return AccessDenied(f"User: {caller.arn} is not authorized to perform: {action_name} "
-                            f"on resource: {role_arn}", account_id=caller.account_id)
+        # The same explanation whether the role is missing or its trust policy refuses: the
+        # caller learns nothing about another account's role.
+        return AccessDenied(
+            f"User: {caller.arn} is not authorized to perform: {action_name} on resource: "
+            f"{role_arn}", account_id=caller.account_id,
+            explanation=authz.refusal(
+                authz.principal_of(call.state, caller), action_name, role_arn,
+                "No such role, or its trust policy does not allow the caller."))
 
     if not authz.session_token_allows(caller, "sts:AssumeRole"):  # a federated user
         raise denied("sts:AssumeRole")

@@ -1,11 +1,14 @@
-"""GetCallerIdentity and GetAccessKeyInfo: who is calling, and whose is a key id."""
+"""GetCallerIdentity, GetAccessKeyInfo and DecodeAuthorizationMessage: who is calling, whose
+is a key id, and why a request was denied."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from domain.errors import ValidationError
 from services.api.iam.registry import Call, Result, action
+from services.credentials.authorization_messages import messages_for
 
 # AWS's `accessKeyIdType`: 16–128 word characters; iamlog issues AKIA/ASIA + 16 base32.
 _KEY_ID = re.compile(r"[\w]{16,128}")
@@ -46,3 +49,14 @@ async def get_access_key_info(call: Call) -> Result:
         raise UnknownAccessKey(f"The access key ID {key_id} is not known.",
                                account_id=call.account_id)
     return {"Account": account}
+
+
+@action("sts", "DecodeAuthorizationMessage")
+async def decode_authorization_message(call: Call) -> Result:
+    """The JSON behind an "Encoded authorization failure message" of the caller's account;
+    needs `sts:DecodeAuthorizationMessage`. A message of another account, altered or not one
+    iamlog encoded is `InvalidAuthorizationMessageException`."""
+    call.authorize("sts:DecodeAuthorizationMessage", "*")
+    decoded = messages_for(call.runtime.master_keys).decode(
+        call.account_id, str(call.args.get("EncodedMessage", "")))
+    return {"DecodedMessage": json.dumps(decoded, separators=(",", ":"))}
