@@ -84,6 +84,20 @@ def all_benches(
     main(quick=quick, only=only or None)
 
 
+@app.command("scheduler")
+def scheduler(
+    workloads: int = typer.Option(100_000, help="workloads bound, each with its own session"),
+    session_seconds: int = typer.Option(600, min=60, help="lifetime of a workload session"),
+    hold: float = typer.Option(720.0, help="seconds the scheduler is watched working"),
+    accounts: int = typer.Option(100, help="accounts the workloads are spread over"),
+) -> None:
+    """Renewals/s, renewal lateness and stale credentials of a scheduler keeping workloads'
+    sessions fresh; its CPU and peak memory."""
+    from services.bench.scheduler import main  # noqa: PLC0415 - keeps CLI start-up light
+
+    main(workloads=workloads, seconds=session_seconds, hold=hold, accounts=accounts)
+
+
 @app.command("plot")
 def plot() -> None:
     """Draw each bench-results/*.jsonl as figures over time (bench-results/*.png)."""
