@@ -536,10 +536,54 @@ class DeleteOpenIDConnectProvider(_Command):
     arn: str
 
 
+class SetAccessKeyExpiry(_Command):
+    """Set a key's own expiry (None: none); the maximum age may still end it earlier."""
+
+    kind: Literal["SetAccessKeyExpiry"] = "SetAccessKeyExpiry"
+    access_key_id: str
+    expires_at: AwareDatetime | None
+
+
+class SetAccountKeyMaxAge(_Command):
+    """Set the account's maximum access key age in days (None: none); a user's
+    `iamlog:AccessKeyMaxAgeDays` tag overrides it."""
+
+    kind: Literal["SetAccountKeyMaxAge"] = "SetAccountKeyMaxAge"
+    max_age_days: int | None
+
+
+class MarkAccessKeyRotationDue(_Command):
+    """Note that a key reached 80 % of its allowed age (the scheduler, its clock at `at`)."""
+
+    kind: Literal["MarkAccessKeyRotationDue"] = "MarkAccessKeyRotationDue"
+    access_key_id: str
+    at: AwareDatetime
+
+
+class ExpireAccessKey(_Command):
+    """Set a key `Expired` once its expiry has passed (the scheduler, its clock at `at`)."""
+
+    kind: Literal["ExpireAccessKey"] = "ExpireAccessKey"
+    access_key_id: str
+    at: AwareDatetime
+
+
+class RotateAccessKey(_Command):
+    """Issue a user's (root's, for None) second key; the scheduler disables the old one after
+    `disable_after_seconds` and deletes it after `delete_after_seconds`."""
+
+    kind: Literal["RotateAccessKey"] = "RotateAccessKey"
+    user_name: str | None
+    disable_after_seconds: int
+    delete_after_seconds: int
+
+
 Command = Annotated[
     CreateAccount | CreateUser | DeleteUser | UpdateUser | TagUser | UntagUser
     | CreateAccessKey | UpdateAccessKey | DeleteAccessKey | RecordAccessKeyUse
     | IssueSessionToken | AssumeRole | ExpireSession | RevokeSession | RevokeRoleSessions
+    | SetAccessKeyExpiry | SetAccountKeyMaxAge | MarkAccessKeyRotationDue | ExpireAccessKey
+    | RotateAccessKey
     | CreateGroup | DeleteGroup | AddUserToGroup | RemoveUserFromGroup
     | CreatePolicy | CreatePolicyVersion | DeletePolicyVersion | SetDefaultPolicyVersion
     | DeletePolicy | AttachUserPolicy | DetachUserPolicy | AttachGroupPolicy | DetachGroupPolicy

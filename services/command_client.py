@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from domain.commands import Command
-from domain.errors import DomainError
+from domain.errors import DomainError, error_from_code
 from events.kafka_meta import partitions_of
 from events.topics import Topics
 from services import metrics
@@ -138,3 +138,17 @@ class CommandClient:
         future = self._pending.pop(reply.command_id, None)
         if future is not None and not future.done():
             future.set_result(reply)
+
+
+async def send_once(settings: Settings, account_id: str, command: Command) -> Reply:
+    """Send one command with a client of its own (the CLI); a refusal raises its DomainError."""
+    client = CommandClient(settings, reply_timeout=30)
+    await client.start()
+    try:
+        reply = await client.send(account_id, command)
+    finally:
+        await client.stop()
+    if not reply.ok:
+        raise error_from_code(reply.error_code or "ServiceFailure",
+                              reply.error_message or "refused")
+    return reply

@@ -61,3 +61,12 @@ SCHEDULER_OLDEST_OVERDUE = Gauge(
     "iamlog_scheduler_oldest_overdue_seconds",
     "Age of the oldest renewal or expiry past due and not done yet (read model)",
 )
+SCHEDULER_KEY_STEPS = Counter(
+    "iamlog_scheduler_key_steps_total",
+    "Access key steps sent by the scheduler (rotation due, expiry, rotation disable/delete)",
+    ["kind", "outcome"],
+)
+ACCESS_KEYS_ROTATION_DUE = Gauge(
+    "iamlog_access_keys_rotation_due",
+    "Access keys past their rotation due instant and not expired (read model)",
+)

@@ -11,7 +11,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, Literal
 
-from domain.iam import evolve_oidc, evolve_profiles, tags
+from domain.iam import evolve_oidc, evolve_profiles, key_schedule, tags
 from domain.iam.live_sessions import SESSION_HANDLERS
 from domain.iam.pmap import PMap, updated
 from domain.iam.state import (
@@ -180,7 +180,8 @@ def _user_untagged(state: AccountState, event: UserUntagged) -> Changes:
 
 
 def _key_issued(state: AccountState, event: AccessKeyIssued) -> Changes:
-    key = Key(event.access_key_id, event.user_name or "", "Active")
+    key = Key(event.access_key_id, event.user_name or "", "Active",
+              created_at=event.created_at)
     changes: Changes = {"keys": updated(state.keys, key.key_id, key)}
     if event.user_name is None:
         changes["root_keys"] = (*state.root_keys, key.key_id)
@@ -403,4 +404,5 @@ _HANDLERS: dict[type[Event], Callable[[AccountState, Any], Changes]] = {
     RoleBoundaryDeleted: _role_boundary_deleted,
     **evolve_profiles.HANDLERS,
     **evolve_oidc.HANDLERS,
+    **key_schedule.HANDLERS,
 }

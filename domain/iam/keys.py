@@ -48,6 +48,9 @@ def issue_key(state: AccountState, user_name: str | None, ctx: Context) -> Acces
 def update_key(state: AccountState, command: UpdateAccessKey) -> list[Event]:
     """UpdateAccessKey: the same status again is a success that changes nothing."""
     key = owned_key(state, command.access_key_id, command.user_name)
+    if key.status == "Expired":
+        raise ValidationError(f"The Access Key {key.key_id} has expired; it can only be "
+                              "deleted.", account_id=state.account_id, entity=key.key_id)
     if key.status == command.status:
         return []
     model = AccessKeyEnabled if command.status == "Active" else AccessKeyDisabled

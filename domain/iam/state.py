@@ -64,8 +64,14 @@ class Key:
 
     key_id: str
     owner: str  # user name, or "" for root
-    status: Literal["Active", "Inactive"]
+    status: Literal["Active", "Inactive", "Expired"]
     last_used_at: datetime | None = None
+    created_at: datetime | None = None
+    # its own expiry, and the one that applies (the earliest with creation + maximum age)
+    explicit_expires_at: datetime | None = None
+    expires_at: datetime | None = None
+    max_age_days: int | None = None
+    rotation_noted: bool = False  # `rotation_due` emitted for the current expiry
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +225,7 @@ class AccountState:
     oidc_providers: Mapping[str, OidcProvider] = field(
         default_factory=_empty)  # type: ignore[arg-type]
     root_keys: tuple[str, ...] = ()
+    key_max_age_days: int | None = None  # the account's maximum access key age
 
 
 def keys_of(state: AccountState, owner: str | None) -> list[Key]:

@@ -28,6 +28,7 @@ from events.schemas import (
     AccessKeyDeleted,
     AccessKeyDisabled,
     AccessKeyEnabled,
+    AccessKeyExpired,
     AccessKeyIssued,
     Event,
     RoleAssumed,
@@ -53,7 +54,7 @@ class KeyRecord:
     access_key_id: str
     account_id: str
     user_name: str | None  # None: the account's root user
-    status: Literal["Active", "Inactive"]
+    status: Literal["Active", "Inactive", "Expired"]
     salt: str
     master_key_version: int
 
@@ -113,11 +114,12 @@ class IdentityIndex:
                     event.access_key_id, event.account_id, event.user_name, "Active",
                     event.salt, event.master_key_version,
                 )
-            case AccessKeyDisabled() | AccessKeyEnabled():
+            case AccessKeyDisabled() | AccessKeyEnabled() | AccessKeyExpired():
                 record = self.keys.get(event.access_key_id)
                 if record is not None:
-                    status: Literal["Active", "Inactive"] = (
-                        "Inactive" if isinstance(event, AccessKeyDisabled) else "Active")
+                    status: Literal["Active", "Inactive", "Expired"] = (
+                        "Inactive" if isinstance(event, AccessKeyDisabled)
+                        else "Expired" if isinstance(event, AccessKeyExpired) else "Active")
                     self.keys[event.access_key_id] = KeyRecord(
                         record.access_key_id, record.account_id, record.user_name, status,
                         record.salt, record.master_key_version,

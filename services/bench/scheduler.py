@@ -1,9 +1,10 @@
 """`iamlog bench scheduler`: bound workloads whose sessions the scheduler keeps renewing.
 
 Fresh topics and a scratch database; processor, projector and scheduler each run as their own
-`iamlog serve --role X` process. The workloads are bound with issue times spread over the
-first 45 % of a lifetime, so renewals (and, one renewal later, expiries) arrive at the steady
-rate `workloads / (lifetime / 2)` from the start instead of in one wave. After the hold, the
+`iamlog serve --role X` process. The workloads are bound (with the scheduler already running)
+with issue times spread over the first 45 % of a lifetime, so renewals (and, one renewal later,
+expiries) arrive at the steady rate `workloads / (lifetime / 2)` instead of in one wave; the
+hold is measured once every workload is bound and projected. After the hold, the
 read model says when each session was due (`domain.renewal`) and when its successor was
 issued: renewal lateness, renewals per second, and how many workloads ever had only a session
 in its last 10 % (what the credentials endpoint would then serve). The scheduler's CPU and
@@ -139,6 +140,10 @@ async def run(workloads: int, seconds: int, hold: float, accounts: int) -> dict[
         await client.start()
         try:
             ids = [f"{random.randrange(10**11, 10**12)}" for _ in range(accounts)]
+            # The scheduler runs while workloads are bound, as it would in production: the
+            # first sessions fall due before the last ones are bound.
+            scheduler = _spawn(settings, "scheduler", log)
+            roles.append(scheduler)
             bind_started = time.perf_counter()
             await _bind(client, ids, workloads, seconds)
             bind_seconds = time.perf_counter() - bind_started
@@ -146,9 +151,6 @@ async def run(workloads: int, seconds: int, hold: float, accounts: int) -> dict[
                 if await _count(url, "SELECT count(*) FROM iamlog_rm.sessions") >= workloads:
                     break
                 await asyncio.sleep(1)
-            scheduler = _spawn(settings, "scheduler", log)
-            roles.append(scheduler)
-            await asyncio.sleep(5)  # start-up is not part of the steady state
             cpu_before, _ = _proc(scheduler.pid)
             started = datetime.now(UTC)
             console.print(f"bound {workloads} in {bind_seconds:.0f} s; holding {hold:.0f} s")

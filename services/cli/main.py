@@ -10,6 +10,7 @@ from services.cli import (
     db,
     dev,
     events,
+    keys,
     oidc_providers,
     projections,
     serve,
@@ -24,6 +25,7 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(events.app, name="events")
 app.add_typer(projections.app, name="projections")
 app.add_typer(sessions.app, name="sessions")
+app.add_typer(keys.app, name="keys")
 app.add_typer(bench.app, name="bench")
 app.add_typer(workloads.app, name="workloads")
 app.add_typer(oidc_providers.app, name="oidc-providers")

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from domain.commands import Command, RevokeRoleSessions, RevokeSession
 from domain.errors import DomainError, NoSuchEntity, ValidationError
-from services.command_client import CommandClient
+from services.command_client import send_once
 from services.projector.session_queries import SessionFilter, account_of_session, list_sessions
 from services.settings import Settings, get_settings
 
@@ -90,14 +90,7 @@ async def revoke(settings: Settings, session_id: str | None, role_arn: str | Non
         if found is None:
             raise NoSuchEntity(f"No session {session_id} is known.")
         account, command = found, RevokeSession(session_id=session_id, reason=reason)
-    client = CommandClient(settings, reply_timeout=30)
-    await client.start()
-    try:
-        reply = await client.send(account, command)
-    finally:
-        await client.stop()
-    if not reply.ok:
-        raise DomainError(reply.error_message or "refused")
+    reply = await send_once(settings, account, command)
     return [event.data["session_id"] for event in reply.events
             if event.type == "iamlog.session.revoked"]
 

@@ -10,31 +10,17 @@ from typing import Any
 import asyncpg
 import typer
 
-from domain.commands import Command, UnbindWorkload
-from domain.errors import DomainError, ValidationError, error_from_code
+from domain.commands import UnbindWorkload
+from domain.errors import DomainError, ValidationError
 from domain.ids import account_id as valid_account_id
 from domain.ids import entity_name
 from services.bootstrap import master_keys
-from services.command_client import CommandClient
+from services.command_client import send_once
 from services.credentials.workload_sessions import binding, new_token
-from services.envelopes import Reply
 from services.projector.profile_queries import list_workloads
 from services.settings import Settings, get_settings
 
 app = typer.Typer(no_args_is_help=True, help=__doc__)
-
-
-async def _send(settings: Settings, account: str, command: Command) -> Reply:
-    client = CommandClient(settings, reply_timeout=30)
-    await client.start()
-    try:
-        reply = await client.send(account, command)
-    finally:
-        await client.stop()
-    if not reply.ok:
-        raise error_from_code(reply.error_code or "ServiceFailure",
-                              reply.error_message or "refused")
-    return reply
 
 
 async def bind_workload(settings: Settings, account: str, workload: str, *,
@@ -44,14 +30,14 @@ async def bind_workload(settings: Settings, account: str, workload: str, *,
     command = binding(workload, token, datetime.now(UTC), settings.workload_session_seconds,
                       master_keys(settings).current_version,
                       profile_name=role if role is not None else str(profile), role_name=role)
-    reply = await _send(settings, account, command)
+    reply = await send_once(settings, account, command)
     bound = next(e.data for e in reply.events if e.type == "iamlog.workload.bound")
     return {"Workload": bound["workload"], "Profile": bound["profile_name"], "Token": token}
 
 
 async def unbind_workload(settings: Settings, account: str, workload: str) -> dict[str, Any]:
     """Unbind `workload`; return the sessions revoked with it."""
-    reply = await _send(settings, account, UnbindWorkload(workload=workload))
+    reply = await send_once(settings, account, UnbindWorkload(workload=workload))
     unbound = reply.events[0].data
     return {"Workload": unbound["workload"], "Profile": unbound["profile_name"],
             "RevokedSessionIds": unbound["revoked_session_ids"]}

@@ -20,9 +20,14 @@ from events.schemas import (
     AccessKeyDeleted,
     AccessKeyDisabled,
     AccessKeyEnabled,
+    AccessKeyExpired,
+    AccessKeyExpirySet,
     AccessKeyIssued,
+    AccessKeyRotationDue,
+    AccessKeyRotationStarted,
     AccessKeyUsed,
     AccountCreated,
+    AccountKeyMaxAgeSet,
     Event,
     GroupCreated,
     GroupDeleted,
@@ -179,6 +184,12 @@ TABLES: dict[str, tuple[tuple[tuple[str, str], ...], int, tuple[str, ...]]] = {
                              ("document", "text")), 1, ("role_id",)),
     "role_tags": ((("role_id", "text"), ("key_lower", "text"), ("account_id", "text"),
                    ("tag_key", "text"), ("tag_value", "text")), 2, ("role_id",)),
+    "access_key_schedule": ((("access_key_id", "text"), ("account_id", "text"),
+                             ("expires_at", "timestamptz"), ("rotation_due_at", "timestamptz"),
+                             ("rotation_noted", "boolean")), 1, ("access_key_id",)),
+    "access_key_rotations": ((("access_key_id", "text"), ("account_id", "text"),
+                              ("new_access_key_id", "text"), ("disable_at", "timestamptz"),
+                              ("delete_at", "timestamptz")), 1, ("access_key_id",)),
     "role_boundaries": ((("role_id", "text"), ("account_id", "text"), ("policy_id", "text"),
                          ("policy_arn", "text")), 1, ("role_id", "policy_id")),
     "instance_profiles": ((("profile_id", "text"), ("account_id", "text"), ("name_key", "text"),
@@ -286,8 +297,10 @@ class Changes:
             "Active", event.created_at,
         )
 
-    def _key_status(self, event: AccessKeyDisabled | AccessKeyEnabled) -> None:
-        status = "Inactive" if isinstance(event, AccessKeyDisabled) else "Active"
+    def _key_status(self, event: AccessKeyDisabled | AccessKeyEnabled | AccessKeyExpired,
+                    ) -> None:
+        status = ("Inactive" if isinstance(event, AccessKeyDisabled)
+                  else "Expired" if isinstance(event, AccessKeyExpired) else "Active")
         key_row = self.key_upserts.get(event.access_key_id)
         if key_row is None:
             key_row = KeyRow(event.access_key_id, event.account_id, event.user_name,
@@ -299,6 +312,23 @@ class Changes:
         self.key_upserts.pop(event.access_key_id, None)
         self.key_uses.pop(event.access_key_id, None)
         self.key_deletes.add(event.access_key_id)
+        self._drop("access_key_schedule", event.access_key_id)
+        self._drop("access_key_rotations", event.access_key_id)
+
+    def _key_expiry_set(self, event: AccessKeyExpirySet) -> None:
+        if event.expires_at is None or event.rotation_due_at is None:
+            self._drop("access_key_schedule", event.access_key_id)
+        else:
+            self._put("access_key_schedule", event.access_key_id, event.account_id,
+                      event.expires_at, event.rotation_due_at, False)
+
+    def _key_rotation_due(self, event: AccessKeyRotationDue) -> None:
+        self._put("access_key_schedule", event.access_key_id, event.account_id,
+                  event.expires_at, event.rotation_due_at, True)
+
+    def _key_rotation_started(self, event: AccessKeyRotationStarted) -> None:
+        self._put("access_key_rotations", event.access_key_id, event.account_id,
+                  event.new_access_key_id, event.disable_at, event.delete_at)
 
     def _key_used(self, event: AccessKeyUsed) -> None:
         self.key_uses[event.access_key_id] = (event.used_at, event.service, event.region)
@@ -491,6 +521,12 @@ _HANDLERS: dict[type[Event], Callable[[Changes, Any], None]] = {
     AccessKeyDisabled: Changes._key_status,
     AccessKeyEnabled: Changes._key_status,
     AccessKeyDeleted: Changes._key_deleted,
+    AccessKeyExpired: Changes._key_status,
+    AccessKeyExpirySet: Changes._key_expiry_set,
+    AccessKeyRotationDue: Changes._key_rotation_due,
+    AccessKeyRotationStarted: Changes._key_rotation_started,
+    # Its effect on each key is its own `expiry_set` event.
+    AccountKeyMaxAgeSet: lambda _changes, _event: None,
     AccessKeyUsed: Changes._key_used,
     SessionIssued: Changes._session_issued,
     RoleAssumed: Changes._role_assumed,

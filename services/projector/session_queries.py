@@ -1,4 +1,5 @@
-"""Queries of the `sessions` read model (`iamlog sessions list`, revocation by id)."""
+"""Queries for the operator CLI: the `sessions` read model (`iamlog sessions list`, revocation
+by id) and which account a session or key is in."""
 
 from __future__ import annotations
 
@@ -43,4 +44,13 @@ async def account_of_session(conn: asyncpg.Connection, session_id: str,
     """The account a session is recorded in, or None if the read model has not seen it."""
     account: str | None = await conn.fetchval(
         f'SELECT account_id FROM "{schema}".sessions WHERE session_id = $1', session_id)
+    return account
+
+
+async def account_of_key(conn: asyncpg.Connection, access_key_id: str,
+                         schema: str = LIVE_SCHEMA) -> str | None:
+    """The account of a long-term access key, or None if the read model has not seen it."""
+    account: str | None = await conn.fetchval(
+        f'SELECT account_id FROM "{schema}".access_keys WHERE access_key_id = $1',
+        access_key_id)
     return account

@@ -17,27 +17,61 @@ import asyncpg
 
 from services.projector.rebuild import REBUILD_LOCK
 
-Kind = Literal["renew", "expire"]
+Kind = Literal["renew", "expire", "key-due", "key-expire", "key-disable", "key-delete"]
 
-_DUE_COLUMN: dict[Kind, str] = {"renew": "renew_at", "expire": "expires_at"}
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    """Where one kind of due work is found: the table aliased `s` (locked), its joins, the
+    condition that it is still to do, its due instant and the id naming the item."""
+
+    source: str
+    pending: str
+    due: str
+    subject: str
+
+
+_SESSION = ("s.expires_at, s.workload, s.profile, NULL::text AS user_name",
+            '"{schema}".sessions AS s')
+_KEY_COLUMNS = "NULL::timestamptz AS expires_at, NULL::text AS workload, NULL::text AS profile," \
+    " k.user_name"
+_SCHEDULE = '"{schema}".access_key_schedule AS s JOIN "{schema}".access_keys AS k' \
+    " ON k.access_key_id = s.access_key_id"
+_ROTATION = '"{schema}".access_key_rotations AS s JOIN "{schema}".access_keys AS k' \
+    " ON k.access_key_id = s.access_key_id"
+_WORK: dict[Kind, tuple[_Work, str]] = {
+    "renew": (_Work(_SESSION[1], "s.state = 'active' AND s.renew_at IS NOT NULL",
+                    "s.renew_at", "s.session_id"), _SESSION[0]),
+    "expire": (_Work(_SESSION[1], "s.state = 'active'", "s.expires_at", "s.session_id"),
+               _SESSION[0]),
+    "key-due": (_Work(_SCHEDULE, "k.status <> 'Expired' AND NOT s.rotation_noted",
+                      "s.rotation_due_at", "s.access_key_id"), _KEY_COLUMNS),
+    "key-expire": (_Work(_SCHEDULE, "k.status <> 'Expired'", "s.expires_at",
+                         "s.access_key_id"), _KEY_COLUMNS),
+    "key-disable": (_Work(_ROTATION, "k.status = 'Active'", "s.disable_at", "s.access_key_id"),
+                    _KEY_COLUMNS),
+    "key-delete": (_Work(_ROTATION, "TRUE", "s.delete_at", "s.access_key_id"), _KEY_COLUMNS),
+}
+KINDS: tuple[Kind, ...] = tuple(_WORK)
 
 
 @dataclass(frozen=True, slots=True)
 class DueItem:
-    """One session whose renewal or expiry is due."""
+    """One renewal, expiry or key step that is due."""
 
     kind: Kind
-    session_id: str
+    subject: str  # a session id or an access key id
     account_id: str
     due_at: datetime
-    expires_at: datetime
+    expires_at: datetime | None
     workload: str | None
     profile: str | None
+    user_name: str | None
 
     @property
     def item(self) -> str:
         """Its name in `scheduler_claims`, also the seed of its command id."""
-        return f"{self.kind}:{self.session_id}"
+        return f"{self.kind}:{self.subject}"
 
 
 async def rebuilding(conn: asyncpg.Connection) -> bool:
@@ -48,22 +82,22 @@ async def rebuilding(conn: asyncpg.Connection) -> bool:
 async def claim(conn: asyncpg.Connection, schema: str, kind: Kind, now: datetime, *,
                 limit: int, lease_until: datetime) -> list[DueItem]:
     """Claim up to `limit` due items of `kind`, most overdue first (call inside a transaction)."""
-    column = _DUE_COLUMN[kind]
+    work, columns = _WORK[kind]
     rows = await conn.fetch(
-        f"WITH due AS (SELECT s.session_id, s.account_id, s.{column} AS due_at, s.expires_at,"
-        f" s.workload, s.profile FROM \"{schema}\".sessions AS s"
-        f" WHERE s.state = 'active' AND s.{column} <= $1"
+        f"WITH due AS (SELECT {work.subject} AS subject, s.account_id, {work.due} AS due_at,"
+        f" {columns} FROM {work.source.format(schema=schema)}"
+        f" WHERE {work.pending} AND {work.due} <= $1"
         f" AND NOT EXISTS (SELECT 1 FROM \"{schema}\".scheduler_claims AS c"
-        f" WHERE c.item = $2 || s.session_id AND c.until > $1)"
-        f" ORDER BY s.{column} LIMIT $3 FOR UPDATE OF s SKIP LOCKED),"
+        f" WHERE c.item = $2 || {work.subject} AND c.until > $1)"
+        f" ORDER BY {work.due} LIMIT $3 FOR UPDATE OF s SKIP LOCKED),"
         f" claimed AS (INSERT INTO \"{schema}\".scheduler_claims (item, until)"
-        f" SELECT $2 || session_id, $4 FROM due"
+        " SELECT $2 || subject, $4 FROM due"
         " ON CONFLICT (item) DO UPDATE SET until = EXCLUDED.until)"
         " SELECT * FROM due ORDER BY due_at",
         now, f"{kind}:", limit, lease_until,
     )
-    return [DueItem(kind, row["session_id"], row["account_id"], row["due_at"],
-                    row["expires_at"], row["workload"], row["profile"]) for row in rows]
+    return [DueItem(kind, row["subject"], row["account_id"], row["due_at"], row["expires_at"],
+                    row["workload"], row["profile"], row["user_name"]) for row in rows]
 
 
 async def hold(conn: asyncpg.Connection, schema: str, items: list[str],
@@ -81,14 +115,17 @@ async def forget_claims(conn: asyncpg.Connection, schema: str, before: datetime)
 
 @dataclass(frozen=True, slots=True)
 class Backlog:
-    """What the metrics show: live sessions by kind, and the oldest overdue item."""
+    """What the metrics show: live sessions by kind, the oldest overdue item, keys past their
+    rotation due instant."""
 
     active: dict[str, int]
     oldest_due: datetime | None
+    keys_rotation_due: int
 
 
 async def backlog(conn: asyncpg.Connection, schema: str, now: datetime) -> Backlog:
-    """Count live sessions and find the oldest due renewal or expiry."""
+    """Count live sessions and keys past rotation due; find the oldest due renewal or
+    expiry."""
     active = {row["kind"]: row["n"] for row in await conn.fetch(
         f"SELECT kind, count(*) AS n FROM \"{schema}\".sessions WHERE state = 'active'"
         " GROUP BY kind")}
@@ -97,4 +134,8 @@ async def backlog(conn: asyncpg.Connection, schema: str, now: datetime) -> Backl
         "               WHERE state = 'active' AND renew_at <= $1),"
         f"             (SELECT min(expires_at) FROM \"{schema}\".sessions"
         "               WHERE state = 'active' AND expires_at <= $1))", now)
-    return Backlog(active, oldest)
+    keys_due = await conn.fetchval(
+        f"SELECT count(*) FROM \"{schema}\".access_key_schedule AS s"
+        f" JOIN \"{schema}\".access_keys AS k ON k.access_key_id = s.access_key_id"
+        " WHERE s.rotation_due_at <= $1 AND k.status <> 'Expired'", now)
+    return Backlog(active, oldest, int(keys_due))

@@ -1,5 +1,6 @@
-"""The rotation scheduler: renews workload sessions at their renewal instant and records the
-expiration of every session, from due work found in the `sessions` read model.
+"""The rotation scheduler: renews workload sessions at their renewal instant, records the
+expiration of every session, and ages long-term keys (rotation due, expired, the steps of a
+rotation), from due work found in the read models.
 
 Each pass claims a bounded batch (`FOR UPDATE SKIP LOCKED`, `services.scheduler.due`), overdue
 renewals before any expiry, and sends one command per item at a bounded rate, with a command id
@@ -21,7 +22,14 @@ from typing import Protocol
 import asyncpg
 import structlog
 
-from domain.commands import Command, ExpireSession
+from domain.commands import (
+    Command,
+    DeleteAccessKey,
+    ExpireAccessKey,
+    ExpireSession,
+    MarkAccessKeyRotationDue,
+    UpdateAccessKey,
+)
 from services import metrics
 from services.command_client import CommandClient, ServiceUnavailable
 from services.credentials.workload_sessions import renewal
@@ -96,14 +104,20 @@ class Scheduler:
             await self._close()
 
     async def tick(self) -> int:
-        """One pass: due renewals, then (when none are left over) due expiries."""
+        """One pass over the kinds of work in order (renewals first, then session expiries,
+        then key steps), moving to the next kind only when the batch was not filled."""
         conn = await self._connection()
         if time.monotonic() - self._observed >= _METRICS_EVERY:
             await self._observe(conn)
-        renewed = await self._work(conn, "renew") if self._renewal is not None else 0
-        if renewed >= self._batch:
-            return renewed
-        return renewed + await self._work(conn, "expire")
+        done = 0
+        for kind in due.KINDS:
+            if kind == "renew" and self._renewal is None:
+                continue
+            claimed = await self._work(conn, kind)
+            done += claimed
+            if claimed >= self._batch:
+                break
+        return done
 
     async def _work(self, conn: asyncpg.Connection, kind: Kind) -> int:
         now = self._clock.now()
@@ -129,12 +143,7 @@ class Scheduler:
     async def _send(self, item: DueItem) -> str:
         await self._pace.wait()
         now = self._clock.now()
-        command: Command
-        if item.kind == "renew":
-            assert self._renewal is not None
-            command = self._renewal(item, now)
-        else:
-            command = ExpireSession(session_id=item.session_id, at=now)
+        command = self._command(item, now)
         try:
             reply = await self._commands.send(item.account_id, command,
                                               command_id=command_id(item))
@@ -144,22 +153,42 @@ class Scheduler:
             outcome = ("refused" if not reply.ok
                        else "noop" if reply.duplicate or not reply.events else "done")
             if not reply.ok:
-                log.warning("scheduled command refused", kind=item.kind,
-                            session_id=item.session_id, code=reply.error_code)
+                log.warning("scheduled command refused", kind=item.kind, subject=item.subject,
+                            code=reply.error_code)
         if item.kind == "renew":
             metrics.SCHEDULER_RENEWALS.labels(outcome).inc()
             if outcome == "done":
                 metrics.SCHEDULER_RENEWAL_LATENESS.observe(
                     max(0.0, (now - item.due_at).total_seconds()))
-        else:
+        elif item.kind == "expire":
             metrics.SCHEDULER_EXPIRIES.labels(outcome).inc()
+        else:
+            metrics.SCHEDULER_KEY_STEPS.labels(item.kind, outcome).inc()
         return outcome
+
+    def _command(self, item: DueItem, now: datetime) -> Command:
+        match item.kind:
+            case "renew":
+                assert self._renewal is not None
+                return self._renewal(item, now)
+            case "expire":
+                return ExpireSession(session_id=item.subject, at=now)
+            case "key-due":
+                return MarkAccessKeyRotationDue(access_key_id=item.subject, at=now)
+            case "key-expire":
+                return ExpireAccessKey(access_key_id=item.subject, at=now)
+            case "key-disable":
+                return UpdateAccessKey(access_key_id=item.subject, status="Inactive",
+                                       user_name=item.user_name)
+            case "key-delete":
+                return DeleteAccessKey(access_key_id=item.subject, user_name=item.user_name)
 
     async def _observe(self, conn: asyncpg.Connection) -> None:
         now = self._clock.now()
         backlog = await due.backlog(conn, self._schema, now)
         for kind in ("session_token", "assumed_role", "federated_user", "workload"):
             metrics.SESSIONS_ACTIVE.labels(kind).set(backlog.active.get(kind, 0))
+        metrics.ACCESS_KEYS_ROTATION_DUE.set(backlog.keys_rotation_due)
         metrics.SCHEDULER_OLDEST_OVERDUE.set(
             0.0 if backlog.oldest_due is None else (now - backlog.oldest_due).total_seconds())
         await due.forget_claims(conn, self._schema, now - _CLAIMS_KEPT)
@@ -181,7 +210,7 @@ def workload_renewal(settings: Settings, master_key_version: int) -> RenewalBuil
     """Renewals of workload sessions: a new session of `IAMLOG_WORKLOAD_SESSION_SECONDS`."""
     def build(item: DueItem, now: datetime) -> Command:
         assert item.workload is not None
-        return renewal(item.workload, item.session_id, now, settings.workload_session_seconds,
+        return renewal(item.workload, item.subject, now, settings.workload_session_seconds,
                        master_key_version)
     return build
 

@@ -12,10 +12,12 @@ import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.auth
 import pytest
 from botocore.config import Config
 
@@ -157,3 +159,42 @@ def api_replica(server: Server) -> Iterator[Server]:
     finally:
         process.terminate()
         process.wait(20)
+
+
+@pytest.fixture(scope="module")
+async def clocked(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
+    """`iamlog serve` (all roles, the scheduler too) whose clock the test moves."""
+    offset = tmp_path_factory.mktemp("clock") / "offset"
+    offset.write_text("0")
+    async with scratch_database(Settings().database_url.get_secret_value(), "e2e") as url:
+        settings = Settings(topic_prefix=f"e{uuid.uuid4().hex[:10]}", partitions=4,
+                            database_url=url,  # type: ignore[arg-type]
+                            clock_offset_file=offset)
+        await ensure_topics(settings)
+        async for running in _serve(settings, tmp_path_factory):
+            yield running
+
+
+@pytest.fixture
+def moved_clock(clocked: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[
+        Any]:
+    """`move(seconds)`: the server's clock and botocore's signing clock, moved together."""
+    assert clocked.settings.clock_offset_file is not None
+    offset_file = clocked.settings.clock_offset_file
+
+    def move(seconds: float) -> None:
+        offset_file.write_text(str(seconds))
+        monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: (
+            datetime.now(UTC) + timedelta(seconds=seconds)).replace(tzinfo=None))
+
+    yield move
+    offset_file.write_text("0")
+
+
+def iamlog(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the `iamlog` CLI against the server's stack."""
+    return subprocess.run([sys.executable, "-m", "services.cli.main", *args], cwd=ROOT,
+                          env=server.env(), capture_output=True, text=True, timeout=60,
+                          check=False)
+
+

@@ -6,65 +6,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import time
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-import botocore.auth
 import pytest
 from botocore.exceptions import ClientError
 
 from events import cloudevents
-from events.topics import Topics, ensure_topics
-from services.bench.common import scratch_database
-from services.settings import Settings
-from tests.e2e.conftest import Server, _serve, api_replica, client, create_account
+from events.topics import Topics
+from tests.e2e.conftest import (
+    Server,
+    api_replica,
+    client,
+    create_account,
+    iamlog,
+)
 from tests.e2e.test_iam_users_keys import error_code
-from tests.integration.harness import ROOT, read_topic
+from tests.integration.harness import read_topic
 
 LIST_ROLES = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*"}]})
-
-
-@pytest.fixture(scope="module")
-async def clocked(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
-    """`iamlog serve` (all roles, the scheduler too) whose clock the test moves."""
-    offset = tmp_path_factory.mktemp("clock") / "offset"
-    offset.write_text("0")
-    async with scratch_database(Settings().database_url.get_secret_value(), "e2e") as url:
-        settings = Settings(topic_prefix=f"e{uuid.uuid4().hex[:10]}", partitions=4,
-                            database_url=url,  # type: ignore[arg-type]
-                            clock_offset_file=offset)
-        await ensure_topics(settings)
-        async for running in _serve(settings, tmp_path_factory):
-            yield running
-
-
-@pytest.fixture
-def moved_clock(clocked: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[
-        Any]:
-    """`move(seconds)`: the server's clock and botocore's signing clock, moved together."""
-    assert clocked.settings.clock_offset_file is not None
-    offset_file = clocked.settings.clock_offset_file
-
-    def move(seconds: float) -> None:
-        offset_file.write_text(str(seconds))
-        monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: (
-            datetime.now(UTC) + timedelta(seconds=seconds)).replace(tzinfo=None))
-
-    yield move
-    offset_file.write_text("0")
-
-
-def iamlog(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the `iamlog` CLI against the server's stack."""
-    return subprocess.run([sys.executable, "-m", "services.cli.main", *args], cwd=ROOT,
-                          env=server.env(), capture_output=True, text=True, timeout=60,
-                          check=False)
 
 
 def listed(server: Server, *filters: str) -> list[dict[str, Any]]:

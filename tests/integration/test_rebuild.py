@@ -35,8 +35,10 @@ from domain.commands import (
     DetachGroupPolicy,
     DetachRolePolicy,
     DetachUserPolicy,
+    ExpireAccessKey,
     ExpireSession,
     IssueSessionToken,
+    MarkAccessKeyRotationDue,
     PutGroupPolicy,
     PutRolePermissionsBoundary,
     PutRolePolicy,
@@ -45,6 +47,9 @@ from domain.commands import (
     RecordAccessKeyUse,
     RemoveUserFromGroup,
     RevokeSession,
+    RotateAccessKey,
+    SetAccessKeyExpiry,
+    SetAccountKeyMaxAge,
     SetDefaultPolicyVersion,
     TagRole,
     TagUser,
@@ -86,6 +91,8 @@ TABLES = {
     "instance_profile_tags": "profile_id, key_lower",
     "workloads": "account_id, name_key",
     "sessions": "session_id",
+    "access_key_schedule": "access_key_id",
+    "access_key_rotations": "access_key_id",
 }
 TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action":'
          ' "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]}')
@@ -204,6 +211,15 @@ async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
                                    user_name="ann"))
         await send(UpdateAccessKey(access_key_id=key["access_key_id"], status="Active",
                                    user_name="ann"))
+        await send(SetAccessKeyExpiry(access_key_id=key["access_key_id"],
+                                      expires_at=used + timedelta(days=10)))
+        await send(MarkAccessKeyRotationDue(access_key_id=key["access_key_id"],
+                                            at=used + timedelta(days=8)))
+        await send(ExpireAccessKey(access_key_id=key["access_key_id"],
+                                   at=used + timedelta(days=10)))
+        await send(SetAccountKeyMaxAge(max_age_days=90))
+        await send(RotateAccessKey(user_name="ben", disable_after_seconds=60,
+                                   delete_after_seconds=120))
         await send(DeleteAccessKey(access_key_id=key["access_key_id"], user_name="ann"))
         await send(IssueSessionToken(
             session_id=f"{int(account):030x}01", user_name=None, user_id=account,
@@ -235,6 +251,8 @@ async def test_rebuild_equals_live_projection(  # type: ignore[no-untyped-def]
         len(live["accounts"]), len(live["users"]), len(live["groups"]),
         len(live["user_tags"]), len(live["policies"]), len(live["group_members"]))
     assert {"benedict"} <= {row[1] for row in live["users"]}
+    # per account: root's and ben's two keys under the 90-day maximum; ben's old key rotating
+    assert (6, 2) == (len(live["access_key_schedule"]), len(live["access_key_rotations"]))
     assert (2, 2, 2, 2) == (len(live["roles"]), len(live["role_tags"]),
                             len(live["role_boundaries"]), len(live["role_trust_policies"]))
     assert (2, 2, 2, 2) == (len(live["instance_profiles"]), len(live["instance_profile_roles"]),

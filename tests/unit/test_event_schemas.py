@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,10 @@ from domain.commands import (
     DetachGroupPolicy,
     DetachRolePolicy,
     DetachUserPolicy,
+    ExpireAccessKey,
     ExpireSession,
     IssueSessionToken,
+    MarkAccessKeyRotationDue,
     PutGroupPolicy,
     PutRolePermissionsBoundary,
     PutRolePolicy,
@@ -49,6 +52,9 @@ from domain.commands import (
     RecordAccessKeyUse,
     RemoveUserFromGroup,
     RevokeSession,
+    RotateAccessKey,
+    SetAccessKeyExpiry,
+    SetAccountKeyMaxAge,
     SetDefaultPolicyVersion,
     TagRole,
     TagUser,
@@ -140,6 +146,11 @@ def scenario() -> list[Event]:
         IssueSessionToken(session_id="ab" * 16, user_name=None, user_id=ACCOUNT,
                           session_key_id="ASIA" + "A" * 16, source_key_id=key.access_key_id,
                           issued_at=NOW, expires_at=NOW.replace(year=NOW.year + 1)),
+        SetAccessKeyExpiry(access_key_id=key.access_key_id, expires_at=NOW + timedelta(days=10)),
+        MarkAccessKeyRotationDue(access_key_id=key.access_key_id, at=NOW + timedelta(days=8)),
+        ExpireAccessKey(access_key_id=key.access_key_id, at=NOW + timedelta(days=10)),
+        SetAccountKeyMaxAge(max_age_days=90),
+        RotateAccessKey(user_name=None, disable_after_seconds=60, delete_after_seconds=120),
         DeleteAccessKey(access_key_id=key.access_key_id, user_name="Alice"),
         UpdateUser(user_name="Alice", new_user_name="Alicia"),
         TagUser(user_name="Alicia", tags=(Tag(key="team", value="ops"),)),
