@@ -112,6 +112,15 @@ def _footprint(quick: bool) -> None:
     footprint.main(idle_seconds=1.0 if quick else 10.0)
 
 
+def _scheduler(quick: bool) -> None:
+    from services.bench import scheduler  # noqa: PLC0415 - imported when run
+
+    if quick:
+        scheduler.main(workloads=200, seconds=60, hold=30.0, accounts=2)
+    else:
+        scheduler.main(workloads=100_000, seconds=600, hold=720.0, accounts=100)
+
+
 BENCHES: list[Bench] = [
     Bench("sigv4", _sigv4, _sigv4_results,
           targets={"ratio": Target(1.0)},
@@ -135,4 +144,7 @@ BENCHES: list[Bench] = [
           targets={"assume_role_per_second": Target(500.0),
                    "caller_identity_per_second": Target(3_000.0)}),
     Bench("footprint", _footprint),
+    Bench("scheduler", _scheduler,
+          targets={"lateness_p99_seconds": Target(2.0, at_least=False),
+                   "credentials_within_10pct_of_expiry": Target(0.0, at_least=False)}),
 ]
