@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from domain.commands import CreateAccount, CreateRole, IssueSessionToken
+from domain.commands import CreateAccount, CreateRole, IssueSessionToken, UnbindWorkload
 from events import cloudevents
 from events.topics import Topics, ensure_topics
 from services.command_client import CommandClient
@@ -208,3 +208,24 @@ async def test_after_downtime_renewals_come_first_and_none_twice(  # type: ignor
         kinds = [kind for p, _, kind, _ in events if p == partition
                  and kind in ("iamlog.session.renewed", "iamlog.session.expired")]
         assert sorted(kinds, key=lambda k: k != "iamlog.session.renewed") == kinds
+
+
+async def test_an_unbound_workload_is_not_renewed(  # type: ignore[no-untyped-def]
+        settings: Settings, spawn, client: CommandClient, db: asyncpg.Connection,
+        account_id: str) -> None:
+    """Unbinding revokes the workload's session: the read model says so and the scheduler
+    renews only the workloads still bound."""
+    spawn("processor", "projector")
+    first = await bind_workloads(client, account_id)
+    gone = sorted(first)[:5]
+    for workload in gone:
+        assert (await client.send(account_id, UnbindWorkload(workload=workload))).ok
+    spawn("scheduler")
+    await eventually(lambda: workload_states(db), lambda s: s == Counter(
+        {("active", False): WORKLOADS - len(gone), ("revoked", False): len(gone)}))
+    move_clock(settings, LIFETIME.total_seconds() * 0.56)
+    await eventually(lambda: workload_states(db), lambda s: s[("active", True)] == WORKLOADS
+                     - len(gone), timeout=60)
+    renewed = {str(data["old_session_id"]) for _, _, kind, data in await log_of(settings)
+               if kind == "iamlog.session.renewed"}
+    assert {first[w] for w in first if w not in gone} == renewed
