@@ -27,7 +27,9 @@ from services.api.iam import HANDLERS, Call
 from services.api.key_usage import KeyUsage
 from services.api.query import QueryProtocol
 from services.api.runtime import ApiRuntime
+from services.command_client import ServiceUnavailable
 from services.credentials.authorization_messages import messages_for
+from services.database_outage import DATABASE_UNAVAILABLE
 
 MAX_BODY = 1024 * 1024
 log = structlog.get_logger("iamlog.api")
@@ -114,6 +116,11 @@ class QueryApi:
                 exc = AccessDenied(f"{exc.message} Encoded authorization failure message: "
                                    f"{encoded}", account_id=exc.account_id)
             return protocol.render_error(exc, request_id)
+        except DATABASE_UNAVAILABLE as exc:  # an outage of the read models: a retryable 503
+            outcome.code = ServiceUnavailable.code
+            log.warning("read models unavailable", error=type(exc).__name__)
+            return protocol.render_error(
+                ServiceUnavailable("The read models are unavailable; retry."), request_id)
 
 
 # STS actions that botocore sends without a signature (`"auth": ["smithy.api#noAuth"]`).

@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 
 from events.topics import Topics
 from services import metrics
+from services.database_outage import DATABASE_UNAVAILABLE
 from services.kafka_options import kafka_options
 from services.projector.batch import DecodedBatch, decode_batch
 from services.projector.migrate import LIVE_SCHEMA
@@ -152,8 +153,7 @@ class Projector:
                             stored=exc.stored)
                 await self._seek_to_stored()
                 return False
-            except (OSError, asyncpg.PostgresConnectionError,
-                    asyncpg.exceptions.CannotConnectNowError) as exc:
+            except DATABASE_UNAVAILABLE as exc:
                 log.warning("postgres write failed; retrying batch", error=type(exc).__name__)
                 if self._conn is not None and not self._conn.is_closed():
                     await self._conn.close()

@@ -30,6 +30,7 @@ def role_env(settings: Settings) -> dict[str, str]:
         "IAMLOG_DATABASE_URL": settings.database_url.get_secret_value(),
         "IAMLOG_PARTITIONS": str(settings.partitions),
         "IAMLOG_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "IAMLOG_STATE_DIR": str(settings.state_dir),  # where the dev master key lives
         "IAMLOG_LOG_LEVEL": "INFO",
         # Role processes of one test run side by side: each takes a free port for its probes.
         "IAMLOG_HTTP_PORT": "0",
@@ -42,10 +43,12 @@ def role_env(settings: Settings) -> dict[str, str]:
 class RoleProcess:
     """`iamlog serve --role …` as a child process, its output in a log file."""
 
-    def __init__(self, settings: Settings, roles: list[str], log_path: Path) -> None:
+    def __init__(self, settings: Settings, roles: list[str], log_path: Path,
+                 env: dict[str, str] | None = None) -> None:
         self.settings = settings
         self.roles = roles
         self.log_path = log_path
+        self.env = env or {}
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> RoleProcess:
@@ -55,7 +58,8 @@ class RoleProcess:
             args += ["--role", role]
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            args, cwd=ROOT, env=role_env(self.settings), stdout=log, stderr=subprocess.STDOUT
+            args, cwd=ROOT, env={**role_env(self.settings), **self.env}, stdout=log,
+            stderr=subprocess.STDOUT
         )
         log.close()
         return self

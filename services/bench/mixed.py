@@ -1,0 +1,363 @@
+"""A steady mixed load on a running api: the fault suite's and the soak's traffic.
+
+Workers run operations picked by weight: user and key changes, `AssumeRole` and
+`GetSessionToken`, calls signed with the session credentials, authenticated reads,
+`/v1/authenticate` and `/v1/authorize`, and requests that must be refused. Each HTTP request is
+recorded as a `Sent` with the event types it appends when it succeeds, so a checker can hold
+the log to what was acknowledged (the api's request id is the trace id of its events).
+
+Operations are plain async functions in `OPERATIONS`; a new surface (a workload's credential
+fetch, the scheduler's renewals) joins the mix by adding one with a weight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import httpx
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+REGION = "us-east-1"
+VERSIONS = {"iam": "2010-05-08", "sts": "2011-06-15"}
+CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
+ALLOW_ASSUME = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",'
+                ' "Action": ["sts:AssumeRole", "sts:GetSessionToken"], "Resource": "*"}]}')
+ROLE_POLICY = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",'
+               ' "Action": "iam:Get*", "Resource": "*"}]}')
+_CODE = re.compile(rb"<Code>([^<]*)</Code>")
+_TAG = re.compile(rb"<(AccessKeyId|SecretAccessKey|SessionToken)>([^<]*)</")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Credentials that sign requests (a session adds its token)."""
+
+    access_key_id: str
+    secret: str
+    token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One request and its answer; `expects` lists the events a success appends."""
+
+    op: str
+    action: str
+    request_id: str
+    status: int  # 0: no answer (transport error)
+    code: str  # the AWS error code, "" on success
+    started: float  # time.monotonic()
+    seconds: float
+    expects: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Answered 200."""
+        return self.status == 200
+
+
+@dataclass
+class Account:
+    """The account under load and its fixed principals (see `prepare`)."""
+
+    account_id: str
+    root: Principal
+    assumer: Principal  # a user allowed sts:AssumeRole and sts:GetSessionToken
+    limited: Principal  # a user allowed nothing
+    role_arn: str
+
+
+@dataclass
+class WorkerState:
+    """What one worker created: its users and their keys (key id → status)."""
+
+    number: int
+    users: dict[str, dict[str, str]] = field(default_factory=dict)
+    session: Principal | None = None
+    counter: int = 0
+
+    def fresh_name(self) -> str:
+        """A user name no other request of this run uses."""
+        self.counter += 1
+        return f"w{self.number}-u{self.counter}"
+
+    def forget(self, user: str) -> None:
+        """After an unknown outcome the user's keys are unknown: leave it alone."""
+        self.users.pop(user, None)
+
+
+class Load:
+    """Signs, sends and records requests to one api for one account."""
+
+    def __init__(self, client: httpx.AsyncClient, url: str, account: Account) -> None:
+        self.client = client
+        self.url = url.rstrip("/")
+        self.account = account
+        self.sent: list[Sent] = []
+
+    async def query(self, op: str, service: str, action: str, who: Principal,
+                    expects: tuple[str, ...] = (), **params: str) -> tuple[Sent, bytes]:
+        """POST one signed Query API request; record it."""
+        body = urlencode({"Action": action, "Version": VERSIONS[service], **params}).encode()
+        request = AWSRequest(method="POST", url=f"{self.url}/", data=body,
+                             headers={"Content-Type": CONTENT_TYPE})
+        SigV4Auth(Credentials(who.access_key_id, who.secret, who.token), service,
+                  REGION).add_auth(request)
+        return await self._post(op, action, "/", body, dict(request.headers.items()),
+                                expects=expects)
+
+    async def json(self, op: str, path: str, document: dict[str, object]) -> tuple[Sent, bytes]:
+        """POST one JSON endpoint request; record it."""
+        body = json.dumps(document).encode()
+        return await self._post(op, path, path, body, {"Content-Type": "application/json"})
+
+    async def _post(self, op: str, action: str, path: str, body: bytes, headers: dict[str, str],
+                    *, expects: tuple[str, ...] = ()) -> tuple[Sent, bytes]:
+        started = time.monotonic()
+        try:
+            response = await self.client.post(f"{self.url}{path}", content=body, headers=headers)
+        except httpx.TransportError:
+            sent = Sent(op, action, "", 0, "", started, time.monotonic() - started, expects)
+            self.sent.append(sent)
+            return sent, b""
+        content = response.content
+        code = ""
+        if response.status_code != 200:
+            found = _CODE.search(content)
+            code = found.group(1).decode() if found else _json_code(content)
+        sent = Sent(op, action, response.headers.get("x-amzn-requestid", ""),
+                    response.status_code, code, started, time.monotonic() - started, expects)
+        self.sent.append(sent)
+        return sent, content
+
+
+def _json_code(content: bytes) -> str:
+    try:
+        return str(json.loads(content).get("code", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _tags(content: bytes) -> dict[str, str]:
+    return {name.decode(): value.decode() for name, value in _TAG.findall(content)}
+
+
+Operation = Callable[[Load, WorkerState], Awaitable[None]]
+
+# Codes that say for sure nothing was appended (the request was refused).
+REFUSALS = frozenset({"AccessDenied", "EntityAlreadyExists", "LimitExceeded", "NoSuchEntity",
+                      "ValidationError", "InvalidClientTokenId", "SignatureDoesNotMatch",
+                      "MalformedPolicyDocument", "DeleteConflict"})
+
+
+async def create_user(load: Load, worker: WorkerState) -> None:
+    """Root creates a user of this worker's; every tenth call repeats a name (refused)."""
+    root = load.account.root
+    if worker.users and worker.counter % 10 == 9:
+        worker.counter += 1
+        taken = random.choice(list(worker.users))
+        await load.query("create_user", "iam", "CreateUser", root, UserName=taken)
+        return
+    name = worker.fresh_name()
+    sent, _ = await load.query("create_user", "iam", "CreateUser", root,
+                               ("iamlog.user.created",), UserName=name)
+    if sent.ok:
+        worker.users[name] = {}
+
+
+async def key_churn(load: Load, worker: WorkerState) -> None:
+    """Root issues a key to one of the worker's users, or deletes one when it has two."""
+    if not worker.users:
+        await create_user(load, worker)
+        return
+    user = random.choice(list(worker.users))
+    keys = worker.users[user]
+    root = load.account.root
+    if len(keys) < 2:
+        sent, content = await load.query("key_churn", "iam", "CreateAccessKey", root,
+                                         ("iamlog.access_key.issued",), UserName=user)
+        if sent.ok:
+            keys[_tags(content)["AccessKeyId"]] = "Active"
+    else:
+        key = next(iter(keys))
+        sent, _ = await load.query("key_churn", "iam", "DeleteAccessKey", root,
+                                   ("iamlog.access_key.deleted",), UserName=user,
+                                   AccessKeyId=key)
+        if sent.ok:
+            del keys[key]
+    if not sent.ok:
+        worker.forget(user)
+
+
+async def key_toggle(load: Load, worker: WorkerState) -> None:
+    """Root disables an active key or enables an inactive one."""
+    owned = [(user, key) for user, keys in worker.users.items() for key in keys]
+    if not owned:
+        await key_churn(load, worker)
+        return
+    user, key = random.choice(owned)
+    status = "Inactive" if worker.users[user][key] == "Active" else "Active"
+    event = "iamlog.access_key.disabled" if status == "Inactive" else "iamlog.access_key.enabled"
+    sent, _ = await load.query("key_toggle", "iam", "UpdateAccessKey", load.account.root,
+                               (event,), UserName=user, AccessKeyId=key, Status=status)
+    if sent.ok:
+        worker.users[user][key] = status
+    else:
+        worker.forget(user)
+
+
+async def assume_role(load: Load, worker: WorkerState) -> None:
+    """The assumer takes the role; its session then calls GetCallerIdentity and GetRole."""
+    sent, content = await load.query(
+        "assume_role", "sts", "AssumeRole", load.account.assumer, ("iamlog.role.assumed",),
+        RoleArn=load.account.role_arn, RoleSessionName=f"w{worker.number}",
+        DurationSeconds="900")
+    if sent.ok:
+        tags = _tags(content)
+        worker.session = Principal(tags["AccessKeyId"], tags["SecretAccessKey"],
+                                   tags["SessionToken"])
+    if worker.session is not None:
+        await load.query("session_call", "sts", "GetCallerIdentity", worker.session)
+
+
+async def session_token(load: Load, worker: WorkerState) -> None:
+    """The assumer asks for session credentials."""
+    await load.query("session_token", "sts", "GetSessionToken", load.account.assumer,
+                     ("iamlog.session.issued",), DurationSeconds="900")
+
+
+async def read(load: Load, worker: WorkerState) -> None:
+    """Root reads the read models: a page of users, or one of the worker's users."""
+    root = load.account.root
+    if worker.users and random.random() < 0.5:
+        await load.query("read", "iam", "GetUser", root,
+                         UserName=random.choice(list(worker.users)))
+    else:
+        await load.query("read", "iam", "ListUsers", root, MaxItems="5")
+
+
+async def authenticate(load: Load, worker: WorkerState) -> None:
+    """Another service asks who signed a request it received (`/v1/authenticate`)."""
+    who = load.account.assumer
+    payload = b"{}"
+    request = AWSRequest(method="POST", url="https://orders.internal/v1/orders", data=payload,
+                         headers={"Content-Type": "application/json"})
+    SigV4Auth(Credentials(who.access_key_id, who.secret), "execute-api",
+              REGION).add_auth(request)
+    await load.json("authenticate", "/v1/authenticate", {
+        "method": "POST", "path": "/v1/orders", "query": "",
+        "headers": [[name, value] for name, value in request.headers.items()]
+                   + [["host", "orders.internal"]],
+        "body_sha256": hashlib.sha256(payload).hexdigest()})
+
+
+async def authorize(load: Load, worker: WorkerState) -> None:
+    """Another service asks whether the assumer may assume the role (`/v1/authorize`)."""
+    await load.json("authorize", "/v1/authorize", {
+        "principal": load.account.assumer.access_key_id, "action": "sts:AssumeRole",
+        "resource": load.account.role_arn})
+
+
+async def denied(load: Load, worker: WorkerState) -> None:
+    """A user allowed nothing tries to create a user: AccessDenied, nothing appended."""
+    await load.query("denied", "iam", "CreateUser", load.account.limited,
+                     UserName=f"x{worker.fresh_name()}")
+
+
+# name → (weight, operation). Later surfaces add theirs here.
+OPERATIONS: dict[str, tuple[int, Operation]] = {
+    "create_user": (3, create_user),
+    "key_churn": (4, key_churn),
+    "key_toggle": (2, key_toggle),
+    "assume_role": (2, assume_role),
+    "session_token": (1, session_token),
+    "read": (4, read),
+    "authenticate": (2, authenticate),
+    "authorize": (1, authorize),
+    "denied": (1, denied),
+}
+
+
+async def run_load(load: Load, stop: asyncio.Event, *, workers: int,
+                   operations: dict[str, tuple[int, Operation]] | None = None,
+                   rate: float | None = None) -> None:
+    """Run `workers` workers until `stop` is set; `rate` caps operations per second overall."""
+    chosen = operations if operations is not None else OPERATIONS
+    names = list(chosen)
+    weights = [chosen[name][0] for name in names]
+    interval = workers / rate if rate else 0.0
+
+    async def worker(number: int) -> None:
+        state = WorkerState(number)
+        next_at = time.monotonic() + random.random() * interval
+        while not stop.is_set():
+            operation = chosen[random.choices(names, weights)[0]][1]
+            await operation(load, state)
+            if interval:
+                next_at += interval
+                delay = next_at - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                else:
+                    next_at = time.monotonic()
+
+    await asyncio.gather(*(worker(n) for n in range(workers)))
+
+
+async def prepare(client: httpx.AsyncClient, url: str, account_id: str,
+                  root: Principal) -> tuple[Account, list[Sent]]:
+    """Create the fixed principals of the load (the assumer, the limited user, the role);
+    returns them with the requests that did it."""
+    setup = Load(client, url, Account(account_id, root, root, root, ""))
+    # The root key reaches the api's identity index through the stream: wait until it works.
+    deadline = time.monotonic() + 60
+    while not (await setup.query("setup", "sts", "GetCallerIdentity", root))[0].ok:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the root key is not accepted")
+        await asyncio.sleep(0.2)
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRole",
+        "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"}}]})
+    user, inline = ("iamlog.user.created",), ("iamlog.inline_policy.put",)
+    steps: list[tuple[str, tuple[str, ...], dict[str, str]]] = [
+        ("CreateUser", user, {"UserName": "assumer"}),
+        ("PutUserPolicy", inline, {"UserName": "assumer", "PolicyName": "assume",
+                                   "PolicyDocument": ALLOW_ASSUME}),
+        ("CreateUser", user, {"UserName": "limited"}),
+        ("CreateRole", ("iamlog.role.created",),
+         {"RoleName": "load", "AssumeRolePolicyDocument": trust}),
+        ("PutRolePolicy", inline, {"RoleName": "load", "PolicyName": "read",
+                                   "PolicyDocument": ROLE_POLICY}),
+    ]
+    for action, expects, params in steps:
+        await _must(setup, action, root, expects, **params)
+    keys = []
+    for name in ("assumer", "limited"):
+        content = await _must(setup, "CreateAccessKey", root, ("iamlog.access_key.issued",),
+                              UserName=name)
+        tags = _tags(content)
+        keys.append(Principal(tags["AccessKeyId"], tags["SecretAccessKey"]))
+    return Account(account_id, root, keys[0], keys[1],
+                   f"arn:aws:iam::{account_id}:role/load"), setup.sent
+
+
+async def _must(load: Load, action: str, who: Principal, expects: tuple[str, ...],
+                **params: str) -> bytes:
+    for _ in range(20):
+        sent, content = await load.query("setup", "iam", action, who, expects, **params)
+        if sent.ok:
+            return content
+        if sent.status not in (0, 503):
+            raise RuntimeError(f"{action}: {sent.status} {content[:300]!r}")
+        await asyncio.sleep(0.5)
+    raise RuntimeError(f"{action}: no success after 20 tries")

@@ -1,0 +1,124 @@
+"""What must hold after every fault: the log matches what was answered; read models match it."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer
+
+from events.topics import Topics
+from services.bench.mixed import REFUSALS, Sent
+from services.projector.migrate import LIVE_SCHEMA
+from services.projector.rebuild import REBUILD_SCHEMA, log_extent, rebuild
+from services.settings import Settings
+from tests.integration.harness import eventually, read_topic
+
+
+def trace_of(request_id: str) -> str:
+    """The trace id the api puts on the events of a request without a `traceparent`."""
+    return uuid.UUID(request_id).hex
+
+
+async def check_log(settings: Settings, sent: Iterable[Sent]) -> dict[str, int]:
+    """Acknowledged requests have their events exactly once, refused ones none, and nothing
+    is half-done; each account's sequence numbers run 1..n without gap or repeat.
+
+    Returns how many requests of each kind were checked.
+    """
+    records = await read_topic(settings, Topics.for_prefix(settings.topic_prefix).events)
+    by_trace: dict[str, list[str]] = defaultdict(list)
+    sequences: dict[str, list[int]] = defaultdict(list)
+    for record in records:
+        headers = {name: value.decode() for name, value in record.headers}
+        sequences[headers["ce_source"]].append(int(headers["ce_sequence"]))
+        parent = headers.get("ce_traceparent")
+        if parent is not None:
+            by_trace[parent.split("-")[1]].append(headers["ce_type"])
+    for source, numbers in sequences.items():
+        assert list(range(1, len(numbers) + 1)) == numbers, f"sequence of {source}"
+
+    counts: Counter[str] = Counter()
+    unanswered: list[list[str]] = []
+    for request in sent:
+        assert request.status < 500 or (request.status, request.code) == (
+            503, "ServiceUnavailable"), request
+        if not request.request_id:
+            # The api died under it: its outcome is unknown, but never half-done either.
+            counts["unanswered"] += 1
+            unanswered.append(sorted(request.expects))
+            continue
+        appended = sorted(by_trace.pop(trace_of(request.request_id), []))
+        if request.ok:
+            counts["acknowledged" if request.expects else "ok"] += 1
+            assert sorted(request.expects) == appended, request
+        elif request.status == 503:
+            # Retryable: either the whole command happened or none of it did.
+            counts["unavailable"] += 1
+            assert appended in ([], sorted(request.expects)), request
+        else:
+            counts["refused"] += 1
+            assert request.code in REFUSALS, request
+            assert [] == appended, request
+    for trace, appended in by_trace.items():
+        assert sorted(appended) in unanswered, f"events of a request nobody sent: {trace}"
+        unanswered.remove(sorted(appended))
+    return dict(counts)
+
+
+async def wait_projected(settings: Settings, db: asyncpg.Connection,
+                         timeout: float = 90) -> dict[int, int]:
+    """Wait until the live checkpoints reach the end of every events partition; return it."""
+    topic = Topics.for_prefix(settings.topic_prefix).events
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                isolation_level="read_committed")
+    await consumer.start()
+    try:
+        _, ends = await log_extent(consumer, topic)
+    finally:
+        await consumer.stop()
+    wanted = {tp.partition: end for tp, end in ends.items()}
+
+    async def stored() -> dict[int, int]:
+        sql = f"SELECT partition, next_offset FROM {LIVE_SCHEMA}.checkpoints WHERE topic = $1"  # noqa: S608
+        rows = await db.fetch(sql, topic)
+        return {row["partition"]: row["next_offset"] for row in rows}
+
+    await eventually(stored, lambda got: all(got.get(p, 0) >= end for p, end in wanted.items()),
+                     timeout=timeout, interval=0.2)
+    return wanted
+
+
+async def snapshot(db: asyncpg.Connection, schema: str) -> dict[str, list[str]]:
+    """Every row of every table of `schema`, as sorted text."""
+    tables = await db.fetch(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", schema)
+    result = {}
+    for table in tables:
+        name = table["table_name"]
+        if name == "checkpoints":
+            # Where each partition stands, not when it got there (an unwritten partition is 0).
+            sql = f'SELECT topic, partition, next_offset FROM "{schema}".{name}'  # noqa: S608
+            rows = await db.fetch(f"{sql} WHERE next_offset > 0")
+            result[name] = sorted(f"{row[0]}/{row[1]}@{row[2]}" for row in rows)
+            continue
+        rows = await db.fetch(f'SELECT row_to_json(t)::text AS j FROM "{schema}"."{name}" t')  # noqa: S608
+        result[name] = sorted(row["j"] for row in rows)
+    return result
+
+
+async def check_read_models(settings: Settings, db: asyncpg.Connection) -> int:
+    """The live read models equal a fresh replay of the log; returns their row count."""
+    for _ in range(5):
+        ends = await wait_projected(settings, db)
+        live = await snapshot(db, LIVE_SCHEMA)
+        await rebuild(settings, swap=False)
+        rebuilt = await snapshot(db, REBUILD_SCHEMA)
+        if ends == await wait_projected(settings, db):
+            break  # no event arrived meanwhile (late key-use records do): both saw one log
+    assert set(rebuilt) == set(live)
+    for table in live:
+        assert (table, rebuilt[table]) == (table, live[table])
+    return sum(len(rows) for rows in live.values())

@@ -1,0 +1,74 @@
+"""Partitions moving between processors mid-load, and a zombie processor that is fenced."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+
+import asyncpg
+from aiokafka.partitioner import DefaultPartitioner
+
+from services.settings import Settings
+from tests.faults.checks import check_log, check_read_models
+from tests.faults.cluster import Cluster
+from tests.faults.conftest import Traffic
+from tests.integration.harness import RoleProcess
+
+# aiokafka's default consumer session timeout is 10 s: a silent member is out of the group then.
+PAUSE_SECONDS = 15
+
+
+def log_lines(process: RoleProcess) -> list[dict[str, object]]:
+    """The process's structured log lines."""
+    return [json.loads(line) for line in process.log_text().splitlines()
+            if line.startswith("{")]
+
+
+def owner(processors: list[RoleProcess], partition: int) -> RoleProcess:
+    """The processor that acquired `partition` last (by its log)."""
+    acquired = [(line["timestamp"], n) for n, process in enumerate(processors)
+                for line in log_lines(process)
+                if line.get("event") == "partition acquired" and line["partition"] == partition]
+    return processors[max(acquired)[1]]
+
+
+def fenced(process: RoleProcess, partition: int) -> bool:
+    """Whether `process` logged a failed (fenced) transaction on `partition`."""
+    return any(line.get("event") == "transaction failed; restoring partition"
+               and line["partition"] == partition
+               for line in log_lines(process))
+
+
+async def test_rebalance_then_zombie_processor_is_fenced(
+        cluster: Cluster, traffic: Traffic, fault_settings: Settings,
+        fault_db: asyncpg.Connection) -> None:
+    """A second processor takes half the partitions; then the first freezes (SIGSTOP), loses
+    its partitions to the second, and wakes up (SIGCONT) still holding decisions it had made:
+    its transactions are fenced, so no command is applied twice and none is lost."""
+    await traffic.progress(40)
+    second = cluster.start("processor")  # joins the group: partitions move mid-load
+    await cluster.ready(second)
+    await traffic.progress(60)
+
+    busy = DefaultPartitioner()(traffic.load.account.account_id.encode(),
+                                list(range(fault_settings.partitions)), [])
+    zombie = owner(cluster.running("processor"), busy)
+    assert zombie.process is not None
+    assert not fenced(zombie, busy)
+    zombie.process.send_signal(signal.SIGSTOP)
+    try:
+        await asyncio.sleep(PAUSE_SECONDS)
+        await traffic.progress(40, timeout=120)  # the second processor serves every partition
+    finally:
+        zombie.process.send_signal(signal.SIGCONT)
+    await traffic.progress(60, timeout=120)
+    sent = await traffic.finish()
+    assert [] == cluster.crashed()
+
+    assert zombie.process.poll() is None, zombie.log_text()[-3000:]
+    # Woken up, it decided the commands it had fetched and tried to commit them: refused.
+    assert fenced(zombie, busy), zombie.log_text()[-3000:]
+    counts = await check_log(fault_settings, sent)
+    assert counts["acknowledged"] >= 100, counts
+    assert await check_read_models(fault_settings, fault_db) > 0
