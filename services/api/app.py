@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from services.api.health import Check, health_router
 
@@ -19,6 +22,8 @@ AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 def create_app(checks: dict[str, Check], services: APIRouter | None = None) -> FastAPI:
     """Probes, metrics and the JSON endpoints (the composition root passes the checks)."""
     app = FastAPI(title="iamlog", docs_url=None, redoc_url=None)
+    app.add_exception_handler(RequestValidationError, _invalid_body)
+    app.add_exception_handler(HTTPException, _http_error)
     app.include_router(health_router(checks))
     if services is not None:
         app.include_router(services)
@@ -42,3 +47,22 @@ class WithQueryApi:
             await self.query(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+
+async def _invalid_body(request: Request, exc: Exception) -> Response:
+    """A JSON body that fails its model: the endpoints' own error shape, as AWS's JSON APIs."""
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    return JSONResponse({"code": "ValidationError",
+                         "message": f"{first.get('msg', 'Invalid request')} at {where}"[:512]},
+                        status_code=400)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (an unparsable body, an unknown path or method), same shape."""
+    assert isinstance(exc, HTTPException)
+    code = {400: "ValidationError", 404: "NotFound", 405: "MethodNotAllowed"}.get(
+        exc.status_code, "ValidationError" if exc.status_code < 500 else "ServiceUnavailable")
+    return JSONResponse({"code": code, "message": str(exc.detail)[:512]},
+                        status_code=exc.status_code, headers=exc.headers)

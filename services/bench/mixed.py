@@ -108,13 +108,8 @@ class Load:
     async def query(self, op: str, service: str, action: str, who: Principal,
                     expects: tuple[str, ...] = (), **params: str) -> tuple[Sent, bytes]:
         """POST one signed Query API request; record it."""
-        body = urlencode({"Action": action, "Version": VERSIONS[service], **params}).encode()
-        request = AWSRequest(method="POST", url=f"{self.url}/", data=body,
-                             headers={"Content-Type": CONTENT_TYPE})
-        SigV4Auth(Credentials(who.access_key_id, who.secret, who.token), service,
-                  REGION).add_auth(request)
-        return await self._post(op, action, "/", body, dict(request.headers.items()),
-                                expects=expects)
+        body, headers = signed_form(self.url, service, who, {"Action": action, **params})
+        return await self._post(op, action, "/", body, headers, expects=expects)
 
     async def json(self, op: str, path: str, document: dict[str, object]) -> tuple[Sent, bytes]:
         """POST one JSON endpoint request; record it."""
@@ -139,6 +134,19 @@ class Load:
                     response.status_code, code, started, time.monotonic() - started, expects)
         self.sent.append(sent)
         return sent, content
+
+
+def signed_form(url: str, service: str, who: Principal, params: dict[str, str] | None = None,
+                *, raw: bytes | None = None) -> tuple[bytes, dict[str, str]]:
+    """A Query API POST body (`params` with the service's Version, or `raw` as it is) and its
+    headers, signed by botocore."""
+    body = raw if raw is not None else urlencode(
+        {"Version": VERSIONS[service], **(params or {})}).encode()
+    request = AWSRequest(method="POST", url=f"{url.rstrip('/')}/", data=body,
+                         headers={"Content-Type": CONTENT_TYPE})
+    SigV4Auth(Credentials(who.access_key_id, who.secret, who.token), service,
+              REGION).add_auth(request)
+    return body, dict(request.headers.items())
 
 
 def _json_code(content: bytes) -> str:

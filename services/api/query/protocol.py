@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -13,6 +14,7 @@ from services.api.query.decode import build_tree, decode_input
 from services.api.query.encode import encode_structure
 from services.api.query.errors import (
     QueryInvalidAction,
+    QueryInvalidParameterValue,
     QueryMalformedQueryString,
     QueryMissingAction,
     RenderableError,
@@ -22,6 +24,8 @@ from services.api.query.plans import PlanBuilder, StructurePlan
 from services.api.query.xml import escape
 
 Service = Literal["iam", "sts"]
+# Characters XML 1.0 cannot carry: C0 controls but tab, LF, CR; lone surrogates; U+FFFE/FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +111,14 @@ class QueryProtocol:
         if operation.input is None:
             return ParsedRequest(action, version, {})
         tree = build_tree(form, operation.input)
-        return ParsedRequest(action, version, decode_input(tree, operation.input))
+        decoded = decode_input(tree, operation.input)  # the model's patterns speak first
+        for key, value in form:
+            if _NOT_XML.search(key) or _NOT_XML.search(value):
+                # Neither an XML answer nor a Postgres text column can carry these characters.
+                raise QueryInvalidParameterValue(
+                    f"The parameter {_NOT_XML.sub('?', key)[:64]} contains a character that is "
+                    "not allowed (control characters other than tab, CR and LF).")
+        return ParsedRequest(action, version, decoded)
 
     def render(self, parsed: ParsedRequest, result: Mapping[str, Any], request_id: str) -> bytes:
         """The success document for `parsed.action` with `result` (keys: output member names)."""

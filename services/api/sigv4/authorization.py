@@ -63,6 +63,9 @@ def from_header(authorization: str, headers: Mapping[str, list[str]]) -> Present
             if not equals:
                 raise incomplete(f"'{component}' not a valid key=value pair (missing "
                                  f"equal-sign) in Authorization header: '{authorization}'.")
+            if name in parts:  # which of two Credentials was signed is anyone's guess: refuse
+                raise incomplete(f"'{name}' appears more than once in Authorization header: "
+                                 f"'{authorization}'.")
             parts[name] = value
     dates = headers.get("x-amz-date") or headers.get("date")
     missing = [f"Authorization header requires '{part}' parameter."
