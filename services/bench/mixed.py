@@ -13,6 +13,7 @@ fetch, the scheduler's renewals) joins the mix by adding one with a weight.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import random
@@ -104,6 +105,9 @@ class Load:
         self.url = url.rstrip("/")
         self.account = account
         self.sent: list[Sent] = []
+        # Every secret and session token handed out: a leak check looks for them elsewhere.
+        self.secrets: set[str] = {account.root.secret, account.assumer.secret,
+                                  account.limited.secret}
 
     async def query(self, op: str, service: str, action: str, who: Principal,
                     expects: tuple[str, ...] = (), **params: str) -> tuple[Sent, bytes]:
@@ -127,7 +131,10 @@ class Load:
             return sent, b""
         content = response.content
         code = ""
-        if response.status_code != 200:
+        if response.status_code == 200:
+            self.secrets.update(value for name, value in _tags(content).items()
+                                if name != "AccessKeyId")
+        else:
             found = _CODE.search(content)
             code = found.group(1).decode() if found else _json_code(content)
         sent = Sent(op, action, response.headers.get("x-amzn-requestid", ""),
@@ -298,28 +305,36 @@ OPERATIONS: dict[str, tuple[int, Operation]] = {
 
 async def run_load(load: Load, stop: asyncio.Event, *, workers: int,
                    operations: dict[str, tuple[int, Operation]] | None = None,
-                   rate: float | None = None) -> None:
-    """Run `workers` workers until `stop` is set; `rate` caps operations per second overall."""
+                   rate: float | None = None) -> int:
+    """Run `workers` workers until `stop` is set; `rate` caps operations per second overall.
+
+    Returns how many operations ran.
+    """
     chosen = operations if operations is not None else OPERATIONS
     names = list(chosen)
     weights = [chosen[name][0] for name in names]
     interval = workers / rate if rate else 0.0
+    done = 0
 
     async def worker(number: int) -> None:
+        nonlocal done
         state = WorkerState(number)
         next_at = time.monotonic() + random.random() * interval
         while not stop.is_set():
             operation = chosen[random.choices(names, weights)[0]][1]
             await operation(load, state)
+            done += 1
             if interval:
                 next_at += interval
                 delay = next_at - time.monotonic()
                 if delay > 0:
-                    await asyncio.sleep(delay)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), delay)
                 else:
                     next_at = time.monotonic()
 
     await asyncio.gather(*(worker(n) for n in range(workers)))
+    return done
 
 
 async def prepare(client: httpx.AsyncClient, url: str, account_id: str,

@@ -98,6 +98,18 @@ def scheduler(
     main(workloads=workloads, seconds=session_seconds, hold=hold, accounts=accounts)
 
 
+@app.command("soak")
+def soak(
+    minutes: float = typer.Option(30.0, help="minutes of load at half the measured capacity"),
+    workers: int = typer.Option(16, help="operations in flight"),
+) -> None:
+    """Mixed load at half capacity: RSS growth per role after warm-up, p99 per minute."""
+    from services.bench.soak import main  # noqa: PLC0415 - keeps CLI start-up light
+
+    if not main(minutes=minutes, workers=workers):
+        raise typer.Exit(code=1)
+
+
 @app.command("plot")
 def plot() -> None:
     """Draw each bench-results/*.jsonl as figures over time (bench-results/*.png)."""

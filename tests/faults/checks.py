@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -11,10 +12,12 @@ from aiokafka import AIOKafkaConsumer
 
 from events.topics import Topics
 from services.bench.mixed import REFUSALS, Sent
+from services.bootstrap import master_keys
 from services.projector.migrate import LIVE_SCHEMA
 from services.projector.rebuild import REBUILD_SCHEMA, log_extent, rebuild
 from services.settings import Settings
 from tests.integration.harness import eventually, read_topic
+from tests.integration.test_no_secrets import all_rows_text
 
 
 def trace_of(request_id: str) -> str:
@@ -122,3 +125,19 @@ async def check_read_models(settings: Settings, db: asyncpg.Connection) -> int:
     for table in live:
         assert (table, rebuilt[table]) == (table, live[table])
     return sum(len(rows) for rows in live.values())
+
+
+async def check_no_secrets(settings: Settings, db: asyncpg.Connection, logs: str,
+                           secrets: set[str]) -> None:
+    """No secret key, session token or master key in any topic, table or log."""
+    keys = master_keys(settings)
+    needles = {*secrets, *(form for key in keys.keys.values()
+                           for form in (key.hex(), base64.b64encode(key).decode()))}
+    topics = Topics.for_prefix(settings.topic_prefix)
+    haystacks = {"logs": logs, "tables": await all_rows_text(db)}
+    for topic in (topics.commands, topics.events, topics.replies, topics.deadletter):
+        haystacks[topic] = "\n".join((r.value or b"").decode(errors="replace") + repr(r.headers)
+                                     for r in await read_topic(settings, topic))
+    assert all(haystacks[name] for name in (topics.events, "tables", "logs"))
+    for name, text in haystacks.items():
+        assert [] == [needle[:8] for needle in needles if needle in text], f"secret in {name}"

@@ -26,6 +26,13 @@ from tests.faults.cluster import Cluster
 from tests.faults.stack import PrivateStack
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Fault tests wait out outages on a busy machine: 10 minutes each, not the default 5."""
+    for item in items:
+        if "faults" in item.path.parts:
+            item.add_marker(pytest.mark.timeout(600))
+
+
 @pytest.fixture(scope="session")
 def private_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateStack]:
     """Kafka and Postgres of this session only (stopped and removed at its end)."""
@@ -77,7 +84,7 @@ class Traffic:
 
     load: Load
     stop: asyncio.Event
-    task: asyncio.Task[None]
+    task: asyncio.Task[int]
     setup: list[Sent]
 
     @property

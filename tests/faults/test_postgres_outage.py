@@ -8,7 +8,7 @@ import time
 import asyncpg
 
 from services.settings import Settings
-from tests.faults.checks import check_log, check_read_models
+from tests.faults.checks import check_log, check_no_secrets, check_read_models
 from tests.faults.cluster import Cluster
 from tests.faults.conftest import Traffic
 from tests.faults.stack import PrivateStack
@@ -47,5 +47,7 @@ async def test_commands_and_authentication_survive_a_database_outage(
     db = await asyncpg.connect(fault_settings.database_url.get_secret_value())
     try:
         assert await check_read_models(fault_settings, db) > 0
+        await asyncio.to_thread(cluster.stop)
+        await check_no_secrets(fault_settings, db, cluster.logs(), traffic.load.secrets)
     finally:
         await db.close()

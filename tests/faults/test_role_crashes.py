@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 
 from services.settings import Settings
-from tests.faults.checks import check_log, check_read_models
+from tests.faults.checks import check_log, check_no_secrets, check_read_models
 from tests.faults.cluster import Cluster
 from tests.faults.conftest import Traffic
 
@@ -25,3 +27,7 @@ async def test_sigkill_each_role_in_turn(cluster: Cluster, traffic: Traffic,
     assert counts["acknowledged"] >= 100, counts
     assert counts["refused"] >= 5, counts
     assert await check_read_models(fault_settings, fault_db) > 0
+    secrets = traffic.load.secrets
+    assert len(secrets) > 20  # the root's, the users', every session's secret and token
+    await asyncio.to_thread(cluster.stop)  # every log line is written
+    await check_no_secrets(fault_settings, fault_db, cluster.logs(), secrets)
