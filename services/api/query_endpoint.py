@@ -122,6 +122,12 @@ class QueryApi:
             log.warning("read models unavailable", error=type(exc).__name__)
             return protocol.render_error(
                 ServiceUnavailable("The read models are unavailable; retry."), request_id)
+        except Exception:  # a defect: IAM's ServiceFailure (500) with the request id, logged
+            outcome.code = DomainError.code
+            log.exception("request failed")
+            return protocol.render_error(
+                DomainError("The request processing has failed because of an unknown error."),
+                request_id)
 
 
 # STS actions that botocore sends without a signature (`"auth": ["smithy.api#noAuth"]`).
@@ -140,6 +146,7 @@ _KNOWN_CODES = frozenset({
     "MissingParameter", "MissingAction", "InvalidAction", "InvalidParameterValue",
     "MalformedQueryString", "MalformedPolicyDocument", "LimitExceeded", "EntityAlreadyExists",
     "DeleteConflict", "NoSuchEntity", "ServiceUnavailable", "RequestEntityTooLarge",
+    "ServiceFailure",
     "InvalidInput", "PackedPolicyTooLarge", "InvalidIdentityToken", "ExpiredTokenException",
     "IDPRejectedClaim", "OpenIdIdpCommunicationError", "InvalidAuthorizationMessageException",
 })
