@@ -7,6 +7,12 @@ renewals before any expiry, and sends one command per item at a bounded rate, wi
 derived from the item: replicas that both send it get one outcome, and the domain decides a
 renewal or an expiry once by state as well. Nothing is claimed while a projection rebuild
 replays the log.
+
+Sends do not hold up the next pass: up to a batch of commands is in flight while the scheduler
+keeps claiming what falls due (a claimed item's lease keeps the other passes and replicas off
+it), so an item's lateness is the poll interval plus one claim, not the processor's reply time
+of the batch before it. Commands leave in the order they were claimed (one FIFO `Pace`), so
+in each pass renewals reach the log before expiries.
 """
 
 from __future__ import annotations
@@ -49,7 +55,8 @@ _LEASE = timedelta(seconds=30)
 # it done otherwise); it stays visible as overdue meanwhile.
 _BACK_OFF = timedelta(minutes=5)
 _METRICS_EVERY = 5.0
-_CLAIMS_KEPT = timedelta(hours=1)
+# A claim whose lease ended blocks nothing; it is dropped a little later.
+_CLAIMS_KEPT = timedelta(minutes=1)
 
 
 class CommandSender(Protocol):
@@ -85,6 +92,8 @@ class Scheduler:
         self._pace = Pace(settings.scheduler_max_rate)
         self._conn: asyncpg.Connection | None = None
         self._observed = 0.0
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._settled: list[str] = []  # refused or no-op items, held back at the next pass
         self.paused = False  # a rebuild is replaying
 
     async def run(self) -> None:
@@ -92,34 +101,46 @@ class Scheduler:
         try:
             while True:
                 try:
-                    done = await self.tick()
+                    more = await self.tick()
                 except (OSError, asyncpg.PostgresError) as exc:
                     log.warning("scheduler pass failed; retrying", error=type(exc).__name__)
                     await self._close()
-                    done = 0
+                    more = False
                     await asyncio.sleep(1.0)
-                if not done:
+                if len(self._in_flight) >= self._batch:
+                    # every slot is taken: the next pass waits for a reply
+                    await asyncio.wait(self._in_flight, timeout=self._poll,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                elif not more:
                     await asyncio.sleep(self._poll)
         finally:
+            for task in self._in_flight:
+                task.cancel()
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
             await self._close()
 
-    async def tick(self) -> int:
+    async def tick(self) -> bool:
         """One pass over the kinds of work in order (renewals first, then session expiries,
-        then key steps), moving to the next kind only when the batch was not filled."""
+        then key steps) for as many items as there are free slots, moving to the next kind
+        only when the slots were not filled. The commands go out in the background. True
+        when a claim took every free slot (more is due at once)."""
         conn = await self._connection()
+        if self._settled:
+            settled, self._settled = self._settled, []
+            await due.hold(conn, self._schema, settled, self._clock.now() + _BACK_OFF)
         if time.monotonic() - self._observed >= _METRICS_EVERY:
             await self._observe(conn)
-        done = 0
         for kind in due.KINDS:
+            free = self._batch - len(self._in_flight)
+            if free <= 0:
+                return True
             if kind == "renew" and self._renewal is None:
                 continue
-            claimed = await self._work(conn, kind)
-            done += claimed
-            if claimed >= self._batch:
-                break
-        return done
+            if await self._work(conn, kind, free) >= free:
+                return True
+        return False
 
-    async def _work(self, conn: asyncpg.Connection, kind: Kind) -> int:
+    async def _work(self, conn: asyncpg.Connection, kind: Kind, limit: int) -> int:
         now = self._clock.now()
         async with conn.transaction():
             paused = await due.rebuilding(conn)
@@ -129,18 +150,15 @@ class Scheduler:
                 self.paused = paused
             if paused:
                 return 0
-            items = await due.claim(conn, self._schema, kind, now, limit=self._batch,
+            items = await due.claim(conn, self._schema, kind, now, limit=limit,
                                     lease_until=now + _LEASE)
-        if not items:
-            return 0
-        outcomes = await asyncio.gather(*(self._send(item) for item in items))
-        settled = [item.item for item, outcome in zip(items, outcomes, strict=True)
-                   if outcome in ("refused", "noop")]
-        if settled:
-            await due.hold(conn, self._schema, settled, self._clock.now() + _BACK_OFF)
+        for item in items:
+            task = asyncio.create_task(self._send(item))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
         return len(items)
 
-    async def _send(self, item: DueItem) -> str:
+    async def _send(self, item: DueItem) -> None:
         await self._pace.wait()
         now = self._clock.now()
         command = self._command(item, now)
@@ -155,6 +173,8 @@ class Scheduler:
             if not reply.ok:
                 log.warning("scheduled command refused", kind=item.kind, subject=item.subject,
                             code=reply.error_code)
+        if outcome in ("refused", "noop"):
+            self._settled.append(item.item)
         if item.kind == "renew":
             metrics.SCHEDULER_RENEWALS.labels(outcome).inc()
             if outcome == "done":
@@ -164,7 +184,6 @@ class Scheduler:
             metrics.SCHEDULER_EXPIRIES.labels(outcome).inc()
         else:
             metrics.SCHEDULER_KEY_STEPS.labels(item.kind, outcome).inc()
-        return outcome
 
     def _command(self, item: DueItem, now: datetime) -> Command:
         match item.kind:
