@@ -490,6 +490,24 @@ class ExpireSession(_Command):
     at: AwareDatetime
 
 
+# Most sessions one `ExpireSessions` names (the scheduler groups due expiries per account).
+MAX_EXPIRED_PER_COMMAND = 500
+
+
+class ExpireSessions(_Command):
+    """Record that the expirations of several sessions of this account have passed: the
+    scheduler's batched `ExpireSession`, one command and one `iamlog.session.expired` event per
+    session.
+
+    `at` is the scheduler's clock; every session must have expired by then (or the command is
+    refused as a whole). A session expired or revoked already yields no event.
+    """
+
+    kind: Literal["ExpireSessions"] = "ExpireSessions"
+    session_ids: tuple[str, ...] = Field(min_length=1, max_length=MAX_EXPIRED_PER_COMMAND)
+    at: AwareDatetime
+
+
 class RevokeSession(_Command):
     """Revoke a live session of this account before its expiration."""
 
@@ -581,7 +599,8 @@ class RotateAccessKey(_Command):
 Command = Annotated[
     CreateAccount | CreateUser | DeleteUser | UpdateUser | TagUser | UntagUser
     | CreateAccessKey | UpdateAccessKey | DeleteAccessKey | RecordAccessKeyUse
-    | IssueSessionToken | AssumeRole | ExpireSession | RevokeSession | RevokeRoleSessions
+    | IssueSessionToken | AssumeRole | ExpireSession | ExpireSessions | RevokeSession
+    | RevokeRoleSessions
     | SetAccessKeyExpiry | SetAccountKeyMaxAge | MarkAccessKeyRotationDue | ExpireAccessKey
     | RotateAccessKey
     | CreateGroup | DeleteGroup | AddUserToGroup | RemoveUserFromGroup

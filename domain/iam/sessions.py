@@ -5,10 +5,13 @@ it acts as goes)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domain import ids
 from domain.commands import (
     AssumeRole,
     ExpireSession,
+    ExpireSessions,
     IssueSessionToken,
     RevokeRoleSessions,
     RevokeSession,
@@ -61,14 +64,25 @@ def assume_role(state: AccountState, command: AssumeRole) -> list[Event]:
 
 def expire_session(state: AccountState, command: ExpireSession) -> list[Event]:
     """Record the end of a live session whose expiration `command.at` has reached."""
-    live = state.sessions.get(command.session_id)
+    return _expired(state, command.session_id, command.at)
+
+
+def expire_sessions(state: AccountState, command: ExpireSessions) -> list[Event]:
+    """Record the ends of several live sessions whose expirations `command.at` has reached
+    (each once, however often it is named)."""
+    return [event for session_id in dict.fromkeys(command.session_ids)
+            for event in _expired(state, session_id, command.at)]
+
+
+def _expired(state: AccountState, session_id: str, at: datetime) -> list[Event]:
+    live = state.sessions.get(session_id)
     if live is None:  # expired or revoked already (a repeated command), or never here
         return []
-    if command.at < live.expires_at:
-        raise ValidationError(f"Session {command.session_id} expires at "
+    if at < live.expires_at:
+        raise ValidationError(f"Session {session_id} expires at "
                               f"{live.expires_at.isoformat()}, not yet.",
-                              account_id=state.account_id, entity=command.session_id)
-    return [SessionExpired(account_id=state.account_id, session_id=command.session_id,
+                              account_id=state.account_id, entity=session_id)
+    return [SessionExpired(account_id=state.account_id, session_id=session_id,
                            principal_arn=live.principal_arn,
                            session_key_id=live.session_key_id, expires_at=live.expires_at)]
 

@@ -52,6 +52,7 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 _CHUNK = 2_000  # bindings produced per batch
 _AHEAD = 3_000  # bindings produced but not yet in the read model, at most
 _PROGRESS_EVERY = 5.0
+_ROLES = ("processor", "projector", "scheduler")
 # Issue times lie up to this share of a lifetime in the past: the earliest renewal instant
 # (0.45 of a lifetime) is then 5 % of a lifetime after the binding, when its row is projected.
 _SPREAD = 0.40
@@ -133,8 +134,10 @@ async def _bind(settings: Settings, url: str, accounts: list[str], workloads: in
 
 
 async def _sessions(conn: asyncpg.Connection) -> int:
+    """Bindings whose first session is in the read model."""
     return int(await conn.fetchval(
-        "SELECT count(*) FROM iamlog_rm.sessions WHERE kind = 'workload'"))
+        "SELECT count(*) FROM iamlog_rm.sessions WHERE kind = 'workload' AND renewed_by IS NULL"
+        " AND state = 'active'"))
 
 
 async def _hold(url: str, hold: float, started: datetime, progress: Progress) -> None:
@@ -229,7 +232,7 @@ async def run(workloads: int, seconds: int, hold: float, accounts: int) -> dict[
             "workload_session_seconds": seconds})
         await ensure_topics(settings)
         log = Path(f"/tmp/iamlog-bench-{settings.topic_prefix}.log")  # noqa: S108 - a log
-        roles = [_spawn(settings, role, log) for role in ("processor", "projector")]
+        roles = [_spawn(settings, role, log) for role in _ROLES[:2]]
         client = CommandClient(settings, reply_timeout=120)
         await client.start()
         try:
@@ -244,23 +247,27 @@ async def run(workloads: int, seconds: int, hold: float, accounts: int) -> dict[
                 await _bind(settings, url, ids, workloads, seconds, progress=progress)
                 bind_seconds = time.perf_counter() - bind_started
                 index_seconds, indexed = await _index_load(settings)
-                cpu_before, _ = _proc(scheduler.pid)
+                cpu_before = [_proc(process.pid)[0] for process in roles]
                 started = datetime.now(UTC)
                 progress.console.print(
                     f"bound {workloads:,} in {bind_seconds:.0f} s; an api replica folds the log"
                     f" in {index_seconds:.1f} s; holding {hold:.0f} s")
                 await _hold(url, hold, started, progress)
             ended = datetime.now(UTC)
-            cpu_after, peak_mib = _proc(scheduler.pid)
+            cpu_after = [_proc(process.pid)[0] for process in roles]
+            peak_mib = _proc(scheduler.pid)[1]
             await asyncio.sleep(3)  # the projector catches up with the last renewals
             figures: dict[str, Any] = await _analyse(url, started, ended, seconds)
             figures.update({"workloads": workloads, "accounts": accounts, "hold_seconds": hold,
                             "bind_per_second": workloads / bind_seconds,
                             "index_load_seconds": index_seconds, "index_workloads": indexed,
                             "load_before": load_before,
-                            "scheduler_cpu_percent": (cpu_after - cpu_before)
-                            / (ended - started).total_seconds() * 100,
+                            "load_after": os.getloadavg()[0],
                             "scheduler_peak_rss_mib": peak_mib})
+            # CPU of each role during the hold, % of one core
+            for name, before, after in zip(_ROLES, cpu_before, cpu_after, strict=True):
+                figures[f"{name}_cpu_percent"] = ((after - before)
+                                                  / (ended - started).total_seconds() * 100)
             return figures
         finally:
             await client.stop()

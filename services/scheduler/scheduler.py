@@ -3,8 +3,9 @@ expiration of every session, and ages long-term keys (rotation due, expired, the
 rotation), from due work found in the read models.
 
 Each pass claims a bounded batch (`FOR UPDATE SKIP LOCKED`, `services.scheduler.due`), overdue
-renewals before any expiry, and sends one command per item at a bounded rate, with a command id
-derived from the item: replicas that both send it get one outcome, and the domain decides a
+renewals before any expiry, and sends one command per item (the expiries of one account, claimed
+once a second, share one `ExpireSessions`) at a bounded rate, with a command id derived from the
+item(s): replicas that both send it get one outcome, and the domain decides a
 renewal or an expiry once by state as well. Nothing is claimed while a projection rebuild
 replays the log.
 
@@ -12,7 +13,8 @@ Sends do not hold up the next pass: up to a batch of commands is in flight while
 keeps claiming what falls due (a claimed item's lease keeps the other passes and replicas off
 it), so an item's lateness is the poll interval plus one claim, not the processor's reply time
 of the batch before it. Commands leave in the order they were claimed (one FIFO `Pace`), so
-in each pass renewals reach the log before expiries.
+in each pass renewals reach the log before expiries; expiries and key steps take at most half
+the slots, so a processor slower than the work falling due delays them, not renewals.
 """
 
 from __future__ import annotations
@@ -23,16 +25,19 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 import asyncpg
 import structlog
 
 from domain.commands import (
+    MAX_EXPIRED_PER_COMMAND,
     Command,
     DeleteAccessKey,
     ExpireAccessKey,
     ExpireSession,
+    ExpireSessions,
     MarkAccessKeyRotationDue,
     UpdateAccessKey,
 )
@@ -57,6 +62,9 @@ _BACK_OFF = timedelta(minutes=5)
 _METRICS_EVERY = 5.0
 # A claim whose lease ended blocks nothing; it is dropped a little later.
 _CLAIMS_KEPT = timedelta(minutes=1)
+# Expiries are claimed at most this often (seconds), so that one `ExpireSessions` per account
+# carries those of a second: fewer commands for the processor. Renewals are claimed each pass.
+_EXPIRY_EVERY = 1.0
 
 
 class CommandSender(Protocol):
@@ -93,6 +101,9 @@ class Scheduler:
         self._conn: asyncpg.Connection | None = None
         self._observed = 0.0
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._busy = 0  # items in flight
+        self._others_busy = 0  # of them, not renewals
+        self._expired_at = 0.0  # when expiries were last claimed
         self._settled: list[str] = []  # refused or no-op items, held back at the next pass
         self.paused = False  # a rebuild is replaying
 
@@ -107,7 +118,7 @@ class Scheduler:
                     await self._close()
                     more = False
                     await asyncio.sleep(1.0)
-                if len(self._in_flight) >= self._batch:
+                if self._busy >= self._batch:
                     # every slot is taken: the next pass waits for a reply
                     await asyncio.wait(self._in_flight, timeout=self._poll,
                                        return_when=asyncio.FIRST_COMPLETED)
@@ -130,58 +141,86 @@ class Scheduler:
             await due.hold(conn, self._schema, settled, self._clock.now() + _BACK_OFF)
         if time.monotonic() - self._observed >= _METRICS_EVERY:
             await self._observe(conn)
-        for kind in due.KINDS:
-            free = self._batch - len(self._in_flight)
-            if free <= 0:
-                return True
-            if kind == "renew" and self._renewal is None:
-                continue
-            if await self._work(conn, kind, free) >= free:
-                return True
-        return False
-
-    async def _work(self, conn: asyncpg.Connection, kind: Kind, limit: int) -> int:
+        claimed: list[DueItem] = []
+        more = False
         now = self._clock.now()
-        async with conn.transaction():
+        async with conn.transaction():  # one transaction for every kind: few round trips
             paused = await due.rebuilding(conn)
             if paused != self.paused:
                 log.info("scheduler paused: a projection rebuild is replaying" if paused
                          else "scheduler resumed")
                 self.paused = paused
-            if paused:
-                return 0
-            items = await due.claim(conn, self._schema, kind, now, limit=limit,
-                                    lease_until=now + _LEASE)
-        for item in items:
-            task = asyncio.create_task(self._send(item))
+            kinds: tuple[Kind, ...] = () if paused else due.KINDS
+            for kind in kinds:
+                free = self._batch - self._busy - len(claimed)
+                if free <= 0:
+                    more = True
+                    break
+                if kind == "renew" and self._renewal is None:
+                    continue
+                if kind == "expire":
+                    # claimed once a second, so one command per account carries several
+                    if time.monotonic() - self._expired_at < _EXPIRY_EVERY:
+                        continue
+                    self._expired_at = time.monotonic()
+                if kind != "renew":
+                    # half the slots stay for renewals: a processor slower than the work
+                    # falling due delays expiries (bookkeeping), not fresh credentials
+                    others = self._others_busy + sum(i.kind != "renew" for i in claimed)
+                    free = min(free, self._batch - self._batch // 2 - others)
+                    if free <= 0:
+                        break
+                items = await due.claim(conn, self._schema, kind, now, limit=free,
+                                        lease_until=now + _LEASE)
+                claimed += items
+                if len(items) >= free:
+                    more = True
+                    break
+        # after the commit, in the order claimed
+        for unit in _units(claimed):
+            task = asyncio.create_task(self._send(unit))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
-        return len(items)
+            others = 0 if unit[0].kind == "renew" else len(unit)
+            self._busy += len(unit)
+            self._others_busy += others
+            task.add_done_callback(partial(self._done, len(unit), others))
+        return more
 
-    async def _send(self, item: DueItem) -> None:
+    def _done(self, items: int, others: int, _task: asyncio.Task[None]) -> None:
+        self._busy -= items
+        self._others_busy -= others
+
+    async def _send(self, unit: list[DueItem]) -> None:
+        """One command for the unit: an item, or expiries of one account."""
         await self._pace.wait()
         now = self._clock.now()
-        command = self._command(item, now)
+        item = unit[0]
+        if len(unit) > 1:
+            command: Command = ExpireSessions(session_ids=tuple(i.subject for i in unit), at=now)
+            key = uuid.uuid5(COMMAND_NAMESPACE, "expire:" + ",".join(
+                sorted(i.subject for i in unit))).hex
+        else:
+            command, key = self._command(item, now), command_id(item)
         try:
-            reply = await self._commands.send(item.account_id, command,
-                                              command_id=command_id(item))
+            reply = await self._commands.send(item.account_id, command, command_id=key)
         except ServiceUnavailable:
-            outcome = "failed"  # the lease ends and the item is claimed again
+            outcome = "failed"  # the lease ends and the items are claimed again
         else:
             outcome = ("refused" if not reply.ok
                        else "noop" if reply.duplicate or not reply.events else "done")
             if not reply.ok:
                 log.warning("scheduled command refused", kind=item.kind, subject=item.subject,
-                            code=reply.error_code)
+                            items=len(unit), code=reply.error_code)
         if outcome in ("refused", "noop"):
-            self._settled.append(item.item)
+            self._settled += [i.item for i in unit]
         if item.kind == "renew":
             metrics.SCHEDULER_RENEWALS.labels(outcome).inc()
             if outcome == "done":
                 metrics.SCHEDULER_RENEWAL_LATENESS.observe(
                     max(0.0, (now - item.due_at).total_seconds()))
         elif item.kind == "expire":
-            metrics.SCHEDULER_EXPIRIES.labels(outcome).inc()
+            metrics.SCHEDULER_EXPIRIES.labels(outcome).inc(len(unit))
         else:
             metrics.SCHEDULER_KEY_STEPS.labels(item.kind, outcome).inc()
 
@@ -223,6 +262,22 @@ class Scheduler:
             with contextlib.suppress(Exception):
                 await self._conn.close()
             self._conn = None
+
+
+def _units(items: list[DueItem]) -> list[list[DueItem]]:
+    """What each command carries, in the order claimed: one item, or (from the first expiry
+    of an account on) every expiry of that account, up to `MAX_EXPIRED_PER_COMMAND`."""
+    units: list[list[DueItem]] = []
+    expiries: dict[str, list[DueItem]] = {}
+    for item in items:
+        group = expiries.get(item.account_id) if item.kind == "expire" else None
+        if group is not None and len(group) < MAX_EXPIRED_PER_COMMAND:
+            group.append(item)
+            continue
+        units.append([item])
+        if item.kind == "expire":
+            expiries[item.account_id] = units[-1]
+    return units
 
 
 def workload_renewal(settings: Settings, master_key_version: int) -> RenewalBuilder:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pydantic
 import pytest
 
 from domain.account import AccountState, decide, fold
@@ -16,6 +17,7 @@ from domain.commands import (
     CreateRole,
     CreateUser,
     ExpireSession,
+    ExpireSessions,
     IssueSessionToken,
     RevokeRoleSessions,
     RevokeSession,
@@ -83,6 +85,26 @@ def test_a_session_expires_only_after_its_expiration_and_only_once() -> None:
     assert ROLE_SESSION not in after.sessions
     assert [] == decide(after, ExpireSession(session_id=ROLE_SESSION,
                                              at=NOW + timedelta(hours=2)), context())
+
+
+def test_expire_sessions_ends_each_expired_session_once_and_refuses_an_unexpired_one() -> None:
+    """ExpireSessions (the scheduler's batch): one event per live session named (a repeat or
+    an ended one yields none); one session not yet expired refuses the whole command."""
+    state = _state(_history())
+    with pytest.raises(ValidationError):
+        decide(state, ExpireSessions(session_ids=(ROLE_SESSION, TOKEN_SESSION),
+                                     at=NOW + timedelta(minutes=15)), context())
+    late = NOW + timedelta(hours=13)
+    events = decide(state, ExpireSessions(
+        session_ids=(ROLE_SESSION, TOKEN_SESSION, ROLE_SESSION, "ff" * 16), at=late), context())
+    assert [(SessionExpired, ROLE_SESSION), (SessionExpired, TOKEN_SESSION)] == [
+        (type(event), getattr(event, "session_id")) for event in events]  # noqa: B009
+    after = fold(state, events)
+    assert {ROLE_SESSION, TOKEN_SESSION}.isdisjoint(after.sessions)
+    assert [] == decide(after, ExpireSessions(session_ids=(ROLE_SESSION, TOKEN_SESSION),
+                                              at=late), context())
+    with pytest.raises(pydantic.ValidationError):
+        ExpireSessions(session_ids=(), at=late)
 
 
 def test_revoking_a_session_ends_it_and_a_second_revocation_finds_nothing() -> None:
