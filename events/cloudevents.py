@@ -8,8 +8,9 @@ upcast on the way in.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from typing import NamedTuple
 
 from events.schemas import EVENT_MODELS, Event
 from events.upcasters import upcast
@@ -24,8 +25,10 @@ class MalformedEvent(ValueError):
     """A record that is not a decodable iamlog CloudEvent."""
 
 
-@dataclass(frozen=True, slots=True)
-class EventMeta:
+# Named tuples rather than frozen dataclasses: just as immutable, and built several times
+# faster (a frozen dataclass sets each field through object.__setattr__), which the projector
+# does twice per event.
+class EventMeta(NamedTuple):
     """The envelope of one event as stored on the log."""
 
     id: str
@@ -36,8 +39,7 @@ class EventMeta:
     traceparent: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedEvent:
+class RecordedEvent(NamedTuple):
     """An event with its envelope, as decoded from the log."""
 
     meta: EventMeta
@@ -75,43 +77,51 @@ def encode(event: Event, meta: EventMeta) -> tuple[bytes, bytes, Headers]:
 
 def decode(headers: Headers | tuple[tuple[str, bytes], ...], value: bytes | None) -> RecordedEvent:
     """Decode one record; raises `MalformedEvent` for anything that is not ours."""
-    # Hot path of the projector and of restores: only the needed headers are decoded, and the
-    # payload is validated straight from JSON unless it needs upcasting.
-    attrs = {name: raw for name, raw in headers if name in _NEEDED and raw is not None}
+    # Hot path of the projector and of restores: one dict of the headers (the last of a repeated
+    # header wins), the type and schema resolved through a cache, and the payload validated
+    # straight from JSON unless it needs upcasting.
+    attrs: dict[str, bytes | None] = dict(headers)
     try:
-        event_type = attrs["ce_type"].decode()
-        model = EVENT_MODELS[event_type]
-        schema = attrs.get("ce_dataschema")
-        version = _schema_version(schema.decode() if schema else None, event_type)
+        model, version = _resolve(attrs["ce_type"], attrs.get("ce_dataschema"))
         if version == model.version:
             event = model.model_validate_json(value or b"")
         else:
             data = json.loads(value or b"")
             if not isinstance(data, dict):
                 raise ValueError("event data is not a JSON object")
-            event = model.model_validate(upcast(event_type, version, model.version, data))
-        traceparent = attrs.get("ce_traceparent")
+            event = model.model_validate(upcast(model.event_type, version, model.version, data))
         command_id = attrs.get("ce_iamlogcommandid")
+        traceparent = attrs.get("ce_traceparent")
         meta = EventMeta(
-            id=attrs["ce_id"].decode(),
-            time=datetime.fromisoformat(attrs["ce_time"].decode()),
-            sequence=int(attrs["ce_sequence"]),
-            command_id=command_id.decode() if command_id else "",
-            traceparent=traceparent.decode() if traceparent else None,
+            _required(attrs, "ce_id").decode(),
+            datetime.fromisoformat(_required(attrs, "ce_time").decode()),
+            int(_required(attrs, "ce_sequence")),
+            command_id.decode() if command_id else "",
+            traceparent.decode() if traceparent else None,
         )
     except (KeyError, ValueError, UnicodeDecodeError) as exc:
         raise MalformedEvent(f"undecodable event record: {exc}") from exc
-    return RecordedEvent(meta=meta, event=event)
+    return RecordedEvent(meta, event)
 
 
-_NEEDED = frozenset({"ce_type", "ce_dataschema", "ce_id", "ce_time", "ce_sequence",
-                     "ce_iamlogcommandid", "ce_traceparent"})
+def _required(attrs: dict[str, bytes | None], name: str) -> bytes:
+    raw = attrs[name]
+    if raw is None:
+        raise KeyError(name)
+    return raw
 
 
-def _schema_version(schema: str | None, event_type: str) -> int:
-    if schema is None:
-        return 1
+@lru_cache(maxsize=1024)
+def _resolve(raw_type: bytes | None, raw_schema: bytes | None) -> tuple[type[Event], int]:
+    """The model of a `ce_type` and the schema version its `ce_dataschema` names."""
+    if raw_type is None:
+        raise KeyError("ce_type")
+    event_type = raw_type.decode()
+    model = EVENT_MODELS[event_type]
+    if not raw_schema:
+        return model, 1
+    schema = raw_schema.decode()
     expected = f"{_SCHEMA_PREFIX}{event_type}:v"
     if not schema.startswith(expected):
         raise ValueError(f"dataschema {schema!r} does not name {event_type}")
-    return int(schema[len(expected):])
+    return model, int(schema[len(expected):])

@@ -19,6 +19,7 @@ from services.api.app import AsgiApp, WithQueryApi, create_app
 from services.api.health import Check
 from services.command_client import CommandClient
 from services.credentials.master_keys import MasterKeys, load_master_keys
+from services.heap import settle_heap
 from services.kafka_options import kafka_options
 from services.processor.worker import Processor
 from services.projector.projector import Projector
@@ -155,6 +156,7 @@ async def serve(settings: Settings, roles: set[str]) -> None:
         return not draining.is_set()
 
     checks["accepting"] = not_draining
+    settle_heap()
     log.info("serving", roles=sorted(roles), http=f"{settings.http_host}:{settings.http_port}")
     try:
         async with asyncio.TaskGroup() as group:

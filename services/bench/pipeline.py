@@ -37,6 +37,7 @@ from events.schemas import AccessKeyIssued, UserCreated
 from events.topics import Topics, ensure_topics
 from services.bench.common import percentile, record_result, scratch_database
 from services.command_client import CommandClient
+from services.heap import settle_heap
 from services.projector.migrate import LIVE_SCHEMA
 from services.projector.projector import Projector
 from services.projector.rebuild import log_extent
@@ -175,6 +176,7 @@ async def _projector_rate(settings: Settings, total: int) -> float:
         _, ends = await log_extent(probe, topic)
         end = sum(ends.values())
         projector = Projector(settings)
+        settle_heap()  # as `iamlog serve` does once started: measure the same process
         with _progress() as bar:
             task = bar.add_task("projector catch-up", total=end)
             started = time.perf_counter()

@@ -21,7 +21,7 @@ from events.topics import Topics
 from services import metrics
 from services.database_outage import DATABASE_UNAVAILABLE
 from services.kafka_options import kafka_options
-from services.projector.batch import DecodedBatch, decode_batch
+from services.projector.batch import DecodedBatch, decode_batch_stepwise
 from services.projector.migrate import LIVE_SCHEMA
 from services.projector.store import CheckpointMismatch, stored_offsets, write_batch
 from services.settings import Settings
@@ -81,7 +81,7 @@ class Projector:
                         writing = None
                     await self._advance_idle()
                     continue
-                batch = decode_batch(records)
+                batch = await decode_batch_stepwise(records)
                 await self._past_markers(batch)
                 if writing is not None and not await writing:
                     # The consumer was re-positioned while this batch was fetched: drop it and

@@ -36,22 +36,33 @@ async def write_batch(
     Each checkpoint row is locked and compared first: a batch that starts before the stored
     offset is refused, so no event is ever applied twice — even by a zombie projector.
     """
+    spans = sorted(positions.items())
+    topics = [topic for (topic, _), _ in spans]
+    partitions = [partition for (_, partition), _ in spans]
     async with conn.transaction():
-        for (topic, partition), (first, after) in sorted(positions.items()):
-            stored = await conn.fetchval(
-                f'SELECT next_offset FROM "{schema}".checkpoints'
-                " WHERE topic = $1 AND partition = $2 FOR UPDATE",
-                topic, partition,
+        # Two round trips for every partition of the batch together: lock and read, then move.
+        stored = {
+            (row["topic"], row["partition"]): row["next_offset"]
+            for row in await conn.fetch(
+                f'SELECT c.topic, c.partition, c.next_offset FROM "{schema}".checkpoints AS c'
+                " JOIN unnest($1::text[], $2::integer[]) AS b(topic, partition)"
+                " ON c.topic = b.topic AND c.partition = b.partition"
+                " ORDER BY c.topic, c.partition FOR UPDATE OF c",
+                topics, partitions,
             )
+        }
+        for (topic, partition), (first, _) in spans:
             # Transaction markers occupy offsets, so a batch may start after the stored offset;
             # starting before it would apply events twice.
-            if (stored or 0) > first:
-                raise CheckpointMismatch(partition, stored, first)
+            if stored.get((topic, partition), 0) > first:
+                raise CheckpointMismatch(partition, stored[(topic, partition)], first)
+        if spans:
             await conn.execute(
                 f'INSERT INTO "{schema}".checkpoints (topic, partition, next_offset)'
-                " VALUES ($1, $2, $3) ON CONFLICT (topic, partition)"
+                " SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[])"
+                " ON CONFLICT (topic, partition)"
                 " DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()",
-                topic, partition, after,
+                topics, partitions, [after for _, (_, after) in spans],
             )
         await _write_changes(conn, schema, changes)
 
