@@ -76,6 +76,8 @@ def format_timestamp(value: datetime | str) -> str:
     if isinstance(value, str):
         return escape(value)
     instant = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    # isoformat is several times cheaper than strftime; this runs for every date of a listing.
+    naive = instant.replace(tzinfo=None)
     if instant.microsecond:
-        return instant.strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}Z"
-    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return naive.isoformat(timespec="milliseconds") + "Z"
+    return naive.isoformat(timespec="seconds") + "Z"
