@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # The scheduler: most commands per batch of due work, and per second (catch-up included).
     scheduler_batch_size: int = Field(default=500, ge=1, le=10_000)
     scheduler_max_rate: float = Field(default=2000.0, gt=0)
+    # The processor: how many command ids per account it remembers to answer a repeated one
+    # with its first outcome (the idempotency horizon).
+    idempotency_window: int = Field(default=10_000, ge=1)
     # Tests only: a file holding seconds to add to every role's clock (read at each use).
     clock_offset_file: Path | None = None
 

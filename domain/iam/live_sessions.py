@@ -7,6 +7,7 @@ on: deciding either twice finds nothing the second time.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -28,22 +29,25 @@ from events.schemas import (
 Changes = dict[str, Any]
 
 
+# Live sessions are many and share their kind, role and often their principal: each holds
+# one interned copy of those strings, not one decoded from every event (≈ 0.45 KB a session).
 def _issued(state: AccountState, event: SessionIssued) -> Changes:
-    live = LiveSession(event.session_kind, event.principal_arn, event.session_key_id,
-                       event.expires_at)
+    live = LiveSession(sys.intern(event.session_kind), sys.intern(event.principal_arn),
+                       event.session_key_id, event.expires_at)
     return {"sessions": updated(state.sessions, event.session_id, live)}
 
 
 def _assumed(state: AccountState, event: RoleAssumed) -> Changes:
     arn = ids.assumed_role_arn(event.account_id, event.role_name, event.role_session_name)
-    live = LiveSession("assumed_role", arn, event.session_key_id, event.expires_at,
-                       event.role_arn)
+    live = LiveSession("assumed_role", sys.intern(arn), event.session_key_id, event.expires_at,
+                       sys.intern(event.role_arn))
     return {"sessions": updated(state.sessions, event.session_id, live)}
 
 
 def _workload(state: AccountState, event: WorkloadSessionIssued | SessionRenewed) -> Changes:
     arn = ids.assumed_role_arn(event.account_id, event.role_name, event.workload)
-    live = LiveSession("workload", arn, event.session_key_id, event.expires_at, event.role_arn)
+    live = LiveSession("workload", sys.intern(arn), event.session_key_id, event.expires_at,
+                       sys.intern(event.role_arn))
     return {"sessions": updated(state.sessions, event.session_id, live)}
 
 

@@ -102,11 +102,13 @@ def scheduler(
 def soak(
     minutes: float = typer.Option(30.0, help="minutes of load at half the measured capacity"),
     workers: int = typer.Option(16, help="operations in flight"),
+    window: int | None = typer.Option(
+        None, min=1, help="processor idempotency window (default: IAMLOG_IDEMPOTENCY_WINDOW)"),
 ) -> None:
     """Mixed load at half capacity: RSS growth per role after warm-up, p99 per minute."""
     from services.bench.soak import main  # noqa: PLC0415 - keeps CLI start-up light
 
-    if not main(minutes=minutes, workers=workers):
+    if not main(minutes=minutes, workers=workers, window=window):
         raise typer.Exit(code=1)
 
 

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import pydantic
+import pydantic_core
 
 from domain.account import AccountState, Context, decide, evolve
 from domain.errors import DomainError, ValidationError
@@ -17,9 +18,26 @@ from events.cloudevents import EventMeta, RecordedEvent
 from events.schemas import Event
 from services.envelopes import CommandEnvelope, EventSummary, Reply
 
-# How many command ids per account are remembered for deduplication. Retries of the api and
-# the scheduler happen within seconds; this window is the documented idempotency horizon.
+# How many command ids per account are remembered for deduplication by default
+# (IAMLOG_IDEMPOTENCY_WINDOW). Retries of the api and the scheduler happen within seconds; this
+# window is the documented idempotency horizon.
 IDEMPOTENCY_WINDOW = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Remembered:
+    """What a repeated command's reply needs, compactly: the account version after it and its
+    events as (type, JSON of the data): about a quarter of a `Reply` object's memory."""
+
+    version: int
+    events: tuple[tuple[str, bytes], ...]
+
+    def reply(self, command_id: str, account_id: str) -> Reply:
+        """The first outcome again, marked as a duplicate."""
+        return Reply(command_id=command_id, account_id=account_id, ok=True,
+                     version=self.version, duplicate=True,
+                     events=[EventSummary(type=kind, data=pydantic_core.from_json(data))
+                             for kind, data in self.events])
 
 
 @dataclass(slots=True)
@@ -35,7 +53,9 @@ class PartitionState:
     """Accounts of one partition and the outcomes of the commands recently applied to them."""
 
     accounts: dict[str, AccountState] = field(default_factory=dict)
-    seen: dict[str, OrderedDict[str, Reply]] = field(default_factory=dict)
+    # account id → command id → its outcome, oldest first, at most `window` per account
+    seen: dict[str, OrderedDict[str, Remembered]] = field(default_factory=dict)
+    window: int = IDEMPOTENCY_WINDOW
 
     def account(self, account_id: str) -> AccountState:
         """The state of `account_id` (an empty one if it has no events yet)."""
@@ -47,20 +67,18 @@ class PartitionState:
         event = recorded.event
         state = evolve(self.account(event.account_id), event)
         self.accounts[event.account_id] = state
-        reply = self._remembered(event.account_id, recorded.meta.command_id)
-        if reply is None:
-            reply = Reply(command_id=recorded.meta.command_id, account_id=event.account_id,
-                          ok=True)
-        self._remember(reply.model_copy(update={
-            "version": state.version,
-            "events": [*reply.events, _summary(event)],
-        }))
+        command_id = recorded.meta.command_id
+        earlier = self._remembered(event.account_id, command_id)
+        summary = (event.event_type, pydantic_core.to_json(event.model_dump(mode="json")))
+        self._remember(event.account_id, command_id, Remembered(
+            state.version, (*earlier.events, summary) if earlier is not None else (summary,)))
 
     def handle(self, envelope: CommandEnvelope, ctx: Context) -> Outcome:
         """Decide one command; a repeated command id yields its first outcome and no events."""
         previous = self._remembered(envelope.account_id, envelope.command_id)
         if previous is not None:
-            return Outcome(events=[], reply=previous.model_copy(update={"duplicate": True}))
+            return Outcome(events=[], reply=previous.reply(envelope.command_id,
+                                                           envelope.account_id))
         state = self.account(envelope.account_id)
         try:
             events = decide(state, envelope.command, ctx)
@@ -86,18 +104,19 @@ class PartitionState:
             events=[_summary(event) for event, _ in appended],
         )
         if appended:
-            self._remember(reply)
+            self._remember(envelope.account_id, envelope.command_id, Remembered(
+                state.version, tuple(_compact(summary) for summary in reply.events)))
         return Outcome(events=appended, reply=reply)
 
-    def _remembered(self, account_id: str, command_id: str) -> Reply | None:
+    def _remembered(self, account_id: str, command_id: str) -> Remembered | None:
         window = self.seen.get(account_id)
         return window.get(command_id) if window is not None else None
 
-    def _remember(self, reply: Reply) -> None:
-        window = self.seen.setdefault(reply.account_id, OrderedDict())
-        window[reply.command_id] = reply
-        window.move_to_end(reply.command_id)
-        while len(window) > IDEMPOTENCY_WINDOW:
+    def _remember(self, account_id: str, command_id: str, outcome: Remembered) -> None:
+        window = self.seen.setdefault(account_id, OrderedDict())
+        window[command_id] = outcome
+        window.move_to_end(command_id)
+        while len(window) > self.window:
             window.popitem(last=False)
 
 
@@ -131,3 +150,7 @@ def _command_id_of(value: bytes | None) -> str:
 
 def _summary(event: Event) -> EventSummary:
     return EventSummary(type=event.event_type, data=event.model_dump(mode="json"))
+
+
+def _compact(summary: EventSummary) -> tuple[str, bytes]:
+    return summary.type, pydantic_core.to_json(summary.data)

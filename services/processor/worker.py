@@ -250,7 +250,7 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
 
 async def restore(settings: Settings, topic: str, partition: int) -> PartitionState:
     """Fold every committed event of one partition into a fresh state."""
-    state = PartitionState()
+    state = PartitionState(window=settings.idempotency_window)
     tp = TopicPartition(topic, partition)
     consumer = AIOKafkaConsumer(
         **kafka_options(settings),
