@@ -94,6 +94,8 @@ class SoakFigures:
                               else round(self.warm_up_seconds, 1)),
                 **{f"rss_growth_{role}_pct": round(100 * growth, 2)
                    for role, growth in self.rss_growth.items()},
+                **{f"rss_first_{role}_mib": round(samples[0], 1)
+                   for role, samples in self.rss_mib.items()},
                 **{f"rss_end_{role}_mib": round(samples[-1], 1)
                    for role, samples in self.rss_mib.items()},
                 "p99_first_minute_ms": round(self.p99_ms[0], 2),

@@ -83,6 +83,7 @@ def test_a_leak_after_the_warm_up_fails() -> None:
         assert not figures.within_bounds, role
         assert figures.rss_growth[role] >= MAX_RSS_GROWTH
         assert figures.as_dict()[f"rss_growth_{role}_pct"] >= 100 * MAX_RSS_GROWTH
+        assert figures.as_dict()[f"rss_first_{role}_mib"] == 90.0
 
 
 def test_a_window_that_never_fills_cannot_pass() -> None:
