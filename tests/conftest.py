@@ -6,8 +6,9 @@ prefix of their own, so they never see each other's events or rows.
 
 from __future__ import annotations
 
+import gc
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,12 @@ async def settings(database_url: str) -> Settings:
     )
     await ensure_topics(configured)
     return configured
+
+
+@pytest.fixture
+def restored_gc() -> Iterator[None]:
+    """Puts the collector back as it was: the test process is shared."""
+    thresholds = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)

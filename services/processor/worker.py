@@ -25,6 +25,7 @@ from events import cloudevents
 from events.topics import Topics
 from services import metrics
 from services.envelopes import Reply
+from services.heap import settle_heap
 from services.kafka_options import kafka_options
 from services.processor.partition import Outcome, PartitionState, parse_command
 from services.runtime import Clock
@@ -229,6 +230,10 @@ class Processor:
         for tp in fresh:
             self._pipelines[tp.partition] = _Pipeline(tp)
         await asyncio.gather(*(self._start(self._pipelines[tp.partition]) for tp in fresh))
+        if fresh:
+            # Restores finish after serve's own settle_heap(): freeze the restored states too,
+            # or every full collection walks them again (35-255 ms each, docs/benchmarks.md).
+            settle_heap()
         self.ready.set()
 
     async def on_revoked(self, revoked: set[TopicPartition]) -> None:

@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 
 import pytest
 
 from services.heap import settle_heap
-
-
-@pytest.fixture
-def restored_gc() -> Iterator[None]:
-    """Puts the collector back as it was: the test process is shared."""
-    thresholds = gc.get_threshold()
-    yield
-    gc.unfreeze()
-    gc.set_threshold(*thresholds)
 
 
 @pytest.mark.usefixtures("restored_gc")
