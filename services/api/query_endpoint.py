@@ -118,7 +118,7 @@ class QueryApi:
             return protocol.render_error(exc, request_id)
         except DATABASE_UNAVAILABLE as exc:  # an outage of the read models: a retryable 503
             outcome.code = ServiceUnavailable.code
-            self.runtime.read_models_failed()
+            await self.runtime.read_models_failed()
             log.warning("read models unavailable", error=type(exc).__name__)
             return protocol.render_error(
                 ServiceUnavailable("The read models are unavailable; retry."), request_id)

@@ -40,12 +40,13 @@ class ApiRuntime:
                 raise ServiceUnavailable("The read models are unavailable; retry.") from exc
         return self._pool
 
-    def read_models_failed(self) -> None:
+    async def read_models_failed(self) -> None:
         """After an outage error: replace every pooled connection on its next use. The pool
         skips asyncpg's reset on release (`_keep_session`), so a connection cut mid-statement
-        would otherwise come back with its protocol half-way through that statement."""
+        would otherwise come back with its protocol half-way through that statement.
+        (`Pool.expire_connections` is a coroutine: not awaited, it expires nothing.)"""
         if self._pool is not None:
-            self._pool.expire_connections()
+            await self._pool.expire_connections()
 
     async def close(self) -> None:
         """Close the pool (the composition root closes the rest)."""

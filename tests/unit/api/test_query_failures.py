@@ -62,7 +62,7 @@ class _Runtime:
     async def pool(self) -> _Pool:
         return _Pool()
 
-    def read_models_failed(self) -> None:
+    async def read_models_failed(self) -> None:
         self.expired += 1
 
 
