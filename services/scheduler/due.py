@@ -31,10 +31,10 @@ class _Work:
     subject: str
 
 
-_SESSION = ("s.expires_at, s.workload, s.profile, NULL::text AS user_name",
+_SESSION = ("s.expires_at, s.workload, s.profile, NULL::text AS user_name, s.renewed_by",
             '"{schema}".sessions AS s')
 _KEY_COLUMNS = "NULL::timestamptz AS expires_at, NULL::text AS workload, NULL::text AS profile," \
-    " k.user_name"
+    " k.user_name, NULL::text AS renewed_by"
 _SCHEDULE = '"{schema}".access_key_schedule AS s JOIN "{schema}".access_keys AS k' \
     " ON k.access_key_id = s.access_key_id"
 _ROTATION = '"{schema}".access_key_rotations AS s JOIN "{schema}".access_keys AS k' \
@@ -67,6 +67,7 @@ class DueItem:
     workload: str | None
     profile: str | None
     user_name: str | None
+    renewed_by: str | None = None  # sessions: the session that replaced it, if any
 
     @property
     def item(self) -> str:
@@ -97,7 +98,8 @@ async def claim(conn: asyncpg.Connection, schema: str, kind: Kind, now: datetime
         now, f"{kind}:", limit, lease_until,
     )
     return [DueItem(kind, row["subject"], row["account_id"], row["due_at"], row["expires_at"],
-                    row["workload"], row["profile"], row["user_name"]) for row in rows]
+                    row["workload"], row["profile"], row["user_name"], row["renewed_by"])
+            for row in rows]
 
 
 async def hold(conn: asyncpg.Connection, schema: str, items: list[str],

@@ -24,6 +24,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
@@ -59,6 +60,9 @@ _LEASE = timedelta(seconds=30)
 # A refused or no-op item is not claimed again before this (the read model would have shown
 # it done otherwise); it stays visible as overdue meanwhile.
 _BACK_OFF = timedelta(minutes=5)
+# A command that was not confirmed (the broker away) is tried again this soon, not after the
+# whole lease: its command id is the same, so a retry that crosses the first one changes nothing.
+_RETRY = timedelta(seconds=2)
 _METRICS_EVERY = 5.0
 # A claim whose lease ended blocks nothing; it is dropped a little later.
 _CLAIMS_KEPT = timedelta(minutes=1)
@@ -105,6 +109,7 @@ class Scheduler:
         self._others_busy = 0  # of them, not renewals
         self._expired_at = 0.0  # when expiries were last claimed
         self._settled: list[str] = []  # refused or no-op items, held back at the next pass
+        self._unconfirmed: list[str] = []  # items whose command failed, retried soon
         self.paused = False  # a rebuild is replaying
 
     async def run(self) -> None:
@@ -136,9 +141,7 @@ class Scheduler:
         only when the slots were not filled. The commands go out in the background. True
         when a claim took every free slot (more is due at once)."""
         conn = await self._connection()
-        if self._settled:
-            settled, self._settled = self._settled, []
-            await due.hold(conn, self._schema, settled, self._clock.now() + _BACK_OFF)
+        await self._hold_back(conn)
         if time.monotonic() - self._observed >= _METRICS_EVERY:
             await self._observe(conn)
         claimed: list[DueItem] = []
@@ -187,6 +190,15 @@ class Scheduler:
             task.add_done_callback(partial(self._done, len(unit), others))
         return more
 
+    async def _hold_back(self, conn: asyncpg.Connection) -> None:
+        """Refused or no-op items are not claimed again for `_BACK_OFF`, unconfirmed ones for
+        `_RETRY`."""
+        settled, self._settled = self._settled, []
+        unconfirmed, self._unconfirmed = self._unconfirmed, []
+        for items, delay in ((settled, _BACK_OFF), (unconfirmed, _RETRY)):
+            if items:
+                await due.hold(conn, self._schema, items, self._clock.now() + delay)
+
     def _done(self, items: int, others: int, _task: asyncio.Task[None]) -> None:
         self._busy -= items
         self._others_busy -= others
@@ -203,12 +215,13 @@ class Scheduler:
         else:
             command, key = self._command(item, now), command_id(item)
         try:
+            await self._renew_unrenewed(unit)
             reply = await self._commands.send(item.account_id, command, command_id=key)
         except ServiceUnavailable:
-            outcome = "failed"  # the lease ends and the items are claimed again
+            outcome = "failed"  # claimed again shortly (`_RETRY`)
+            self._unconfirmed += [i.item for i in unit]
         else:
-            outcome = ("refused" if not reply.ok
-                       else "noop" if reply.duplicate or not reply.events else "done")
+            outcome = _outcome(reply)
             if not reply.ok:
                 log.warning("scheduled command refused", kind=item.kind, subject=item.subject,
                             items=len(unit), code=reply.error_code)
@@ -223,6 +236,23 @@ class Scheduler:
             metrics.SCHEDULER_EXPIRIES.labels(outcome).inc(len(unit))
         else:
             metrics.SCHEDULER_KEY_STEPS.labels(item.kind, outcome).inc()
+
+    async def _renew_unrenewed(self, unit: list[DueItem]) -> None:
+        """Renew the workload sessions among `unit`'s expiries that were never renewed (the
+        scheduler, the broker or the database away at their renewal instant): once recorded
+        expired they are no longer due for renewal, and their bindings would be left without
+        a session. Each goes out under the renewal's own command id, so a renewal already
+        decided but not yet projected is not repeated. Raises `ServiceUnavailable`."""
+        if self._renewal is None:
+            return
+        renewals = [replace(i, kind="renew") for i in unit if i.kind == "expire"
+                    and i.workload is not None and i.renewed_by is None]
+        now = self._clock.now()
+        replies = await asyncio.gather(*(
+            self._commands.send(r.account_id, self._command(r, now), command_id=command_id(r))
+            for r in renewals))
+        for reply in replies:
+            metrics.SCHEDULER_RENEWALS.labels(_outcome(reply)).inc()
 
     def _command(self, item: DueItem, now: datetime) -> Command:
         match item.kind:
@@ -262,6 +292,11 @@ class Scheduler:
             with contextlib.suppress(Exception):
                 await self._conn.close()
             self._conn = None
+
+
+def _outcome(reply: Reply) -> str:
+    """`refused`, `noop` (a repeated command, or nothing left to do) or `done`."""
+    return "refused" if not reply.ok else "noop" if reply.duplicate or not reply.events else "done"
 
 
 def _units(items: list[DueItem]) -> list[list[DueItem]]:

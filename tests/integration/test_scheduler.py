@@ -229,3 +229,26 @@ async def test_an_unbound_workload_is_not_renewed(  # type: ignore[no-untyped-de
     renewed = {str(data["old_session_id"]) for _, _, kind, data in await log_of(settings)
                if kind == "iamlog.session.renewed"}
     assert {first[w] for w in first if w not in gone} == renewed
+
+
+async def test_a_session_expiring_unrenewed_is_renewed_before_its_expiry_is_recorded(  # type: ignore[no-untyped-def]
+        settings: Settings, spawn, client: CommandClient, db: asyncpg.Connection,
+        account_id: str) -> None:
+    """A replica claimed the renewals and died, its leases outlasting the sessions (or the
+    broker was away at the renewal instants): at their expiration the scheduler renews each
+    binding's session first, then records the expiry. No binding is left without a session."""
+    spawn("processor", "projector")
+    first = await bind_workloads(client, account_id)
+    await eventually(lambda: workload_states(db),
+                     lambda s: s == Counter({("active", False): WORKLOADS}))
+    held = datetime.now(UTC) + LIFETIME * 10
+    await db.executemany("INSERT INTO iamlog_rm.scheduler_claims (item, until) VALUES ($1, $2)",
+                         [(f"renew:{session_id}", held) for session_id in first.values()])
+    move_clock(settings, LIFETIME.total_seconds() * 1.2)
+    spawn("scheduler")
+    await eventually(lambda: workload_states(db), lambda s: s == Counter(
+        {("expired", True): WORKLOADS, ("active", False): WORKLOADS}), timeout=60)
+    renewed = [data for _, _, kind, data in await log_of(settings)
+               if kind == "iamlog.session.renewed"]
+    assert sorted(first.values()) == sorted(str(data["old_session_id"]) for data in renewed)
+    assert Counter(dict.fromkeys(first.values(), 1)) <= await expired_events(settings)
