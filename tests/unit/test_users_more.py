@@ -193,19 +193,18 @@ def test_pmap_update_cost_does_not_grow_with_the_map() -> None:
     """An update copies O(log n), not a share of the map: folding 100,000 workloads into one
     account stays linear. (The 64-bucket map it replaced copied 1/64 of the map per update:
     at 128k entries an update cost ~40x one at 2k.)"""
-    def per_update(size: int) -> float:
-        pmap = PMap.of({f"k{i}": i for i in range(size)})
-        best = float("inf")
-        for _ in range(7):
-            started = time.perf_counter()
-            for i in range(2000):
-                pmap.set(f"x{i}", i)
-            best = min(best, time.perf_counter() - started)
-        return best
+    maps = {size: PMap.of({f"k{i}": i for i in range(size)}) for size in (2_000, 128_000)}
+    best = dict.fromkeys(maps, float("inf"))
 
     gc.disable()  # a collection walking the big map would be timed, not the updates
     try:
-        small, large = per_update(2_000), per_update(128_000)
+        for _ in range(9):  # alternate, so a busy machine slows both sizes alike; keep the best
+            for size, pmap in maps.items():
+                started = time.perf_counter()
+                for i in range(2000):
+                    pmap.set(f"x{i}", i)
+                best[size] = min(best[size], time.perf_counter() - started)
     finally:
         gc.enable()
-    assert large < 4 * small, (small, large)
+    small, large = best[2_000], best[128_000]
+    assert large < 10 * small, (small, large)  # the old map: ~40x
