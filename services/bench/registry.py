@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from services.bench import API_WORKERS
 from services.bench.common import RESULTS_DIR
 
 
@@ -96,14 +97,14 @@ def _api(quick: bool) -> None:
     from services.bench import api  # noqa: PLC0415
 
     api.main(requests=256 if quick else 10_000, pairs=32 if quick else 2_000,
-             clients=8 if quick else 32)
+             clients=8 if quick else 32, api_workers=0 if quick else API_WORKERS)
 
 
 def _sts(quick: bool) -> None:
     from services.bench import sts  # noqa: PLC0415
 
     sts.main(assumes=64 if quick else 5_000, identities=256 if quick else 20_000,
-             clients=8 if quick else 32)
+             clients=8 if quick else 32, api_workers=0 if quick else API_WORKERS)
 
 
 def _footprint(quick: bool) -> None:

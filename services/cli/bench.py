@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from services.bench import API_WORKERS
+
 app = typer.Typer(no_args_is_help=True, help=__doc__)
 
 
@@ -42,7 +44,9 @@ def api(
     pairs: int = typer.Option(2_000, help="timed CreateAccessKey/DeleteAccessKey pairs"),
     clients: int = typer.Option(32, help="requests in flight in the reads phase"),
     api_workers: int = typer.Option(
-        0, help="0: one `iamlog serve` with every role; N: N api processes sharing the port"),
+        API_WORKERS, help="0: one `iamlog serve` with every role; N: processor+projector in "
+                          "one process and N api processes sharing the port (default: one "
+                          "per core)"),
 ) -> None:
     """ListAccessKeys/s and Create+DeleteAccessKey pairs/s through a server of its own."""
     from services.bench.api import main  # noqa: PLC0415 - keeps CLI start-up light
@@ -56,7 +60,9 @@ def sts(
     identities: int = typer.Option(20_000, help="timed GetCallerIdentity calls"),
     clients: int = typer.Option(32, help="requests in flight"),
     api_workers: int = typer.Option(
-        0, help="0: one `iamlog serve` with every role; N: N api processes sharing the port"),
+        API_WORKERS, help="0: one `iamlog serve` with every role; N: processor+projector in "
+                          "one process and N api processes sharing the port (default: one "
+                          "per core)"),
 ) -> None:
     """AssumeRole/s end to end and GetCallerIdentity/s with session credentials."""
     from services.bench.sts import main  # noqa: PLC0415 - keeps CLI start-up light
