@@ -50,6 +50,11 @@ SCHEDULER_RENEWAL_LATENESS = Histogram(
     "Seconds between a session's renewal instant and its renewal being sent",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
 )
+SCHEDULER_PASS_SECONDS = Histogram(
+    "iamlog_scheduler_pass_seconds",
+    "Duration of one scheduler pass (hold-backs, metrics, the claim transaction)",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
 SCHEDULER_EXPIRIES = Counter(
     "iamlog_scheduler_expiries_total", "Sessions whose expiration this scheduler replica recorded",
     ["outcome"],

@@ -140,6 +140,7 @@ class Scheduler:
         then key steps) for as many items as there are free slots, moving to the next kind
         only when the slots were not filled. The commands go out in the background. True
         when a claim took every free slot (more is due at once)."""
+        started = time.perf_counter()
         conn = await self._connection()
         await self._hold_back(conn)
         if time.monotonic() - self._observed >= _METRICS_EVERY:
@@ -179,6 +180,7 @@ class Scheduler:
                 if len(items) >= free:
                     more = True
                     break
+        metrics.SCHEDULER_PASS_SECONDS.observe(time.perf_counter() - started)
         # after the commit, in the order claimed
         for unit in _units(claimed):
             task = asyncio.create_task(self._send(unit))
