@@ -80,15 +80,14 @@ async def rebuilding(conn: asyncpg.Connection) -> bool:
     return not await conn.fetchval("SELECT pg_try_advisory_xact_lock_shared($1)", REBUILD_LOCK)
 
 
-async def claim(conn: asyncpg.Connection, schema: str, kind: Kind, now: datetime, *,
-                limit: int, lease_until: datetime) -> list[DueItem]:
-    """Claim up to `limit` due items of `kind`, most overdue first (call inside a transaction)."""
+def claim_sql(schema: str, kind: Kind) -> str:
+    """The statement `claim` runs: $1 now, $2 the item prefix, $3 the limit, $4 the lease end."""
     work, columns = _WORK[kind]
     # The claim is looked up row by row (a scalar subquery: one primary-key probe per due row
     # read in due order), not as an anti-join: the planner hashed the whole claims table
     # for that (~2 minutes of claims at the steady rate, 60k rows at 100k workloads) on
     # every pass, which made a pass take 0.2-0.5 s and renewals late.
-    rows = await conn.fetch(
+    return (
         f"WITH due AS (SELECT {work.subject} AS subject, s.account_id, {work.due} AS due_at,"
         f" {columns} FROM {work.source.format(schema=schema)}"
         f" WHERE {work.pending} AND {work.due} <= $1"
@@ -98,9 +97,13 @@ async def claim(conn: asyncpg.Connection, schema: str, kind: Kind, now: datetime
         f" claimed AS (INSERT INTO \"{schema}\".scheduler_claims (item, until)"
         " SELECT $2 || subject, $4 FROM due"
         " ON CONFLICT (item) DO UPDATE SET until = EXCLUDED.until)"
-        " SELECT * FROM due ORDER BY due_at",
-        now, f"{kind}:", limit, lease_until,
-    )
+        " SELECT * FROM due ORDER BY due_at")
+
+
+async def claim(conn: asyncpg.Connection, schema: str, kind: Kind, now: datetime, *,
+                limit: int, lease_until: datetime) -> list[DueItem]:
+    """Claim up to `limit` due items of `kind`, most overdue first (call inside a transaction)."""
+    rows = await conn.fetch(claim_sql(schema, kind), now, f"{kind}:", limit, lease_until)
     return [DueItem(kind, row["subject"], row["account_id"], row["due_at"], row["expires_at"],
                     row["workload"], row["profile"], row["user_name"], row["renewed_by"])
             for row in rows]
