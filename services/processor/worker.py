@@ -115,7 +115,7 @@ class Processor:
             async with pipeline.busy:
                 committed = await self._commit(pipeline, records)
             if not committed:
-                await self._reset(pipeline.tp, records[0].offset)
+                await self._reset(pipeline, records[0].offset)
                 return
 
     async def _commit(self, pipeline: _Pipeline, records: list[ConsumerRecord]) -> bool:
@@ -157,12 +157,19 @@ class Processor:
         await producer.send(self._topics.replies, reply.model_dump_json().encode(),
                             key=reply.account_id.encode(), partition=partition)
 
-    async def _reset(self, tp: TopicPartition, offset: int) -> None:
+    async def _reset(self, failed: _Pipeline, offset: int) -> None:
         """After a failed transaction: fence, restore from the log, re-read the commands.
 
         The state may hold decisions whose transaction aborted, and records after the failed
-        batch may be queued; both are dropped and read again from the committed offset.
+        batch may be queued; both are dropped and read again from the committed offset. A
+        partition the group revoked meanwhile (a zombie woken up: its transaction was fenced
+        while it was rejoining) is left alone: its next assignment restores it. Restarting it
+        here would leave a pipeline that the revocation's cancel stops half-started and the
+        assignment takes for a live one, so that nothing processed the partition again.
         """
+        tp = failed.tp
+        if self._pipelines.get(tp.partition) is not failed:
+            return
         await self._release(tp.partition, cancel_task=False)
         if self._consumer is None or tp not in self._consumer.assignment():
             return
@@ -190,10 +197,10 @@ class Processor:
             linger_ms=0,
             retry_backoff_ms=5,
         )
-        # Starting the producer runs InitProducerId: it fences the previous owner of this
-        # transactional id and aborts its open transaction before we read the log back.
-        await producer.start()
         try:
+            # Starting the producer runs InitProducerId: it fences the previous owner of this
+            # transactional id and aborts its open transaction before we read the log back.
+            await producer.start()
             state = await restore(self._settings, self._topics.events, tp.partition)
         except BaseException:
             await producer.stop()
