@@ -2,12 +2,14 @@
 
 Workers run operations picked by weight: user and key changes, `AssumeRole` and
 `GetSessionToken`, calls signed with the session credentials, authenticated reads,
-`/v1/authenticate` and `/v1/authorize`, and requests that must be refused. Each HTTP request is
-recorded as a `Sent` with the event types it appends when it succeeds, so a checker can hold
-the log to what was acknowledged (the api's request id is the trace id of its events).
+`/v1/authenticate` and `/v1/authorize`, workloads fetching their credentials from
+`/v1/credentials/<profile>` and calling with them, and requests that must be refused. Each HTTP
+request is recorded as a `Sent` with the event types it appends when it succeeds, so a checker
+can hold the log to what was acknowledged (the api's request id is the trace id of its events).
 
-Operations are plain async functions in `OPERATIONS`; a new surface (a workload's credential
-fetch, the scheduler's renewals) joins the mix by adding one with a weight.
+Operations are plain async functions in `OPERATIONS`; a new surface joins the mix by adding one
+with a weight. Workloads are bound by `bind_workloads` (a command, as `iamlog workloads bind`
+sends it); the scheduler renews their sessions while the load runs.
 """
 
 from __future__ import annotations
@@ -21,12 +23,17 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+from services.cli.workloads import bind_workload
+from services.settings import Settings
 
 REGION = "us-east-1"
 VERSIONS = {"iam": "2010-05-08", "sts": "2011-06-15"}
@@ -67,6 +74,15 @@ class Sent:
         return self.status == 200
 
 
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A bound workload: its name, instance profile and token (see `bind_workloads`)."""
+
+    name: str
+    profile: str
+    token: str
+
+
 @dataclass
 class Account:
     """The account under load and its fixed principals (see `prepare`)."""
@@ -76,6 +92,7 @@ class Account:
     assumer: Principal  # a user allowed sts:AssumeRole and sts:GetSessionToken
     limited: Principal  # a user allowed nothing
     role_arn: str
+    workloads: list[Workload] = field(default_factory=list)  # bound to the role's profile
 
 
 @dataclass
@@ -119,6 +136,32 @@ class Load:
         """POST one JSON endpoint request; record it."""
         body = json.dumps(document).encode()
         return await self._post(op, path, path, body, {"Content-Type": "application/json"})
+
+    async def credentials(self, workload: Workload) -> tuple[Sent, dict[str, Any]]:
+        """GET the workload's credentials as botocore's container provider does; record it.
+
+        A 200 whose credential has expired already is recorded with the code `Expired`.
+        """
+        started = time.monotonic()
+        try:
+            response = await self.client.get(f"{self.url}/v1/credentials/{workload.profile}",
+                                             headers={"Authorization": workload.token})
+        except httpx.TransportError:
+            sent = Sent("workload_credentials", "GetCredentials", "", 0, "", started,
+                        time.monotonic() - started)
+            self.sent.append(sent)
+            return sent, {}
+        document: dict[str, Any] = {}
+        code = _json_code(response.content)
+        if response.status_code == 200:
+            document = response.json()
+            self.secrets.update((document["SecretAccessKey"], document["Token"]))
+            expiration = datetime.fromisoformat(document["Expiration"])
+            code = "" if expiration > datetime.now(UTC) else "Expired"
+        sent = Sent("workload_credentials", "GetCredentials", "", response.status_code, code,
+                    started, time.monotonic() - started)
+        self.sent.append(sent)
+        return sent, document
 
     async def _post(self, op: str, action: str, path: str, body: bytes, headers: dict[str, str],
                     *, expects: tuple[str, ...] = ()) -> tuple[Sent, bytes]:
@@ -283,6 +326,16 @@ async def authorize(load: Load, worker: WorkerState) -> None:
         "resource": load.account.role_arn})
 
 
+async def workload_credentials(load: Load, worker: WorkerState) -> None:
+    """A bound workload fetches its credentials and calls GetCallerIdentity with them (needs
+    `bind_workloads` first)."""
+    sent, document = await load.credentials(random.choice(load.account.workloads))
+    if sent.ok:
+        session = Principal(document["AccessKeyId"], document["SecretAccessKey"],
+                            document["Token"])
+        await load.query("workload_call", "sts", "GetCallerIdentity", session)
+
+
 async def denied(load: Load, worker: WorkerState) -> None:
     """A user allowed nothing tries to create a user: AccessDenied, nothing appended."""
     await load.query("denied", "iam", "CreateUser", load.account.limited,
@@ -299,6 +352,7 @@ OPERATIONS: dict[str, tuple[int, Operation]] = {
     "read": (4, read),
     "authenticate": (2, authenticate),
     "authorize": (1, authorize),
+    "workload_credentials": (2, workload_credentials),
     "denied": (1, denied),
 }
 
@@ -372,6 +426,26 @@ async def prepare(client: httpx.AsyncClient, url: str, account_id: str,
         keys.append(Principal(tags["AccessKeyId"], tags["SecretAccessKey"]))
     return Account(account_id, root, keys[0], keys[1],
                    f"arn:aws:iam::{account_id}:role/load"), setup.sent
+
+
+async def bind_workloads(settings: Settings, load: Load, count: int) -> list[Workload]:
+    """Bind `count` workloads to the load's role (its instance profile is made with the first)
+    and wait until the api serves each one's credentials; `load` records the fetches."""
+    role = load.account.role_arn.rsplit("/", 1)[1]
+    workloads = []
+    for number in range(count):
+        bound = await bind_workload(settings, load.account.account_id, f"load-{number}",
+                                    profile=None, role=role)
+        workloads.append(Workload(bound["Workload"], bound["Profile"], bound["Token"]))
+        load.secrets.add(bound["Token"])
+    for workload in workloads:
+        for _ in range(300):  # the api reads the bindings from the log: a minute at most
+            if (await load.credentials(workload))[0].ok:
+                break
+            await asyncio.sleep(0.2)
+        else:
+            raise RuntimeError(f"no credentials for workload {workload.name}")
+    return workloads
 
 
 async def _must(load: Load, action: str, who: Principal, expects: tuple[str, ...],

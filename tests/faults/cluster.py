@@ -13,6 +13,8 @@ from services.bench.common import free_port
 from services.settings import Settings
 from tests.integration.harness import RoleProcess
 
+ROLES = ("processor", "projector", "scheduler", "api")
+
 
 class Cluster:
     """`iamlog serve --role <r>` per role; every process has its own probe port."""
@@ -29,8 +31,9 @@ class Cluster:
         """Spawn one role (the api on the cluster's url, the others on a free probe port)."""
         port = self.api_port if role == "api" else free_port()
         log = self.log_dir / f"{role}-{len(self.processes)}.log"
-        process = RoleProcess(self.settings, [role], log,
-                              env={"IAMLOG_HTTP_PORT": str(port)}).start()
+        env = {"IAMLOG_HTTP_PORT": str(port), "IAMLOG_WORKLOAD_SESSION_SECONDS":
+               str(self.settings.workload_session_seconds)}
+        process = RoleProcess(self.settings, [role], log, env=env).start()
         self.processes.append(process)
         self.ports[id(process)] = port
         return process
@@ -60,8 +63,8 @@ class Cluster:
                 await asyncio.sleep(0.2)
 
     async def start_all(self) -> None:
-        """Processor, projector and api, each ready."""
-        for role in ("processor", "projector", "api"):
+        """Processor, projector, scheduler and api, each ready."""
+        for role in ROLES:
             await self.ready(self.start(role))
 
     async def crash_and_restart(self, role: str) -> RoleProcess:
@@ -76,6 +79,11 @@ class Cluster:
         """Roles whose process ended without being killed on purpose (with their last lines)."""
         return [f"{p.roles}: {p.log_text()[-2000:]}" for p in self.processes
                 if p.process is not None and p.process.poll() not in (None, -signal.SIGKILL)]
+
+    async def stop_role(self, role: str) -> None:
+        """SIGTERM every live process of `role` (call `crashed` before: they exit 0)."""
+        for process in self.running(role):
+            await asyncio.to_thread(process.stop)
 
     def stop(self) -> None:
         """SIGTERM every process still running."""

@@ -19,7 +19,7 @@ import pytest
 
 from events.topics import ensure_topics
 from services.bench.common import scratch_database
-from services.bench.mixed import Load, Principal, Sent, prepare, run_load
+from services.bench.mixed import Load, Principal, Sent, bind_workloads, prepare, run_load
 from services.cli.accounts import create_account
 from services.settings import Settings
 from tests.faults.cluster import Cluster
@@ -31,6 +31,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "faults" in item.path.parts:
             item.add_marker(pytest.mark.timeout(600))
+
+
+# Workload sessions this short are renewed (at about half their lifetime) and expired by the
+# scheduler during each test; their renewal margin (about a minute) outlasts the broker outage
+# with its restart under load (up to a minute on a busy machine: 60 s sessions had expired).
+WORKLOAD_SESSION_SECONDS = 120
+WORKLOADS = 3
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +59,7 @@ async def fault_settings(private_stack: PrivateStack) -> AsyncIterator[Settings]
         settings = base.model_copy(update={
             "topic_prefix": f"f{uuid.uuid4().hex[:10]}",
             "database_url": base.database_url.__class__(url),
+            "workload_session_seconds": WORKLOAD_SESSION_SECONDS,
         })
         await ensure_topics(settings)
         yield settings
@@ -69,7 +77,7 @@ async def fault_db(fault_settings: Settings) -> AsyncIterator[asyncpg.Connection
 
 @pytest.fixture
 async def cluster(fault_settings: Settings, tmp_path) -> AsyncIterator[Cluster]:  # type: ignore[no-untyped-def]
-    """Processor, projector and api as three processes, ready."""
+    """Processor, projector, scheduler and api as four processes, ready."""
     running = Cluster(fault_settings, tmp_path)
     try:
         await running.start_all()
@@ -96,10 +104,13 @@ class Traffic:
         """Requests started at or after `moment` (time.monotonic())."""
         return [sent for sent in self.load.sent if sent.started >= moment]
 
-    async def progress(self, count: int, *, ok_only: bool = True, timeout: float = 90) -> None:
-        """Wait until `count` more requests have been answered (200 unless `ok_only` is off)."""
+    async def progress(self, count: int, *, ok_only: bool = True, commands: bool = False,
+                       timeout: float = 90) -> None:
+        """Wait until `count` more requests have been answered (200 unless `ok_only` is off;
+        only acknowledged commands, which need their partition's processor, with `commands`)."""
         def done() -> int:
-            return sum(1 for s in self.load.sent if s.ok or not ok_only)
+            return sum(1 for s in self.load.sent
+                       if (s.ok or not ok_only) and (s.expects or not commands))
         target = done() + count
         deadline = asyncio.get_running_loop().time() + timeout
         while done() < target:
@@ -117,17 +128,21 @@ class Traffic:
 
 @pytest.fixture
 async def traffic(cluster: Cluster, fault_settings: Settings) -> AsyncIterator[Traffic]:
-    """A fresh account and a mixed load on it through the cluster's api, 8 workers."""
+    """A fresh account with bound workloads and a mixed load on it through the cluster's api,
+    8 workers."""
     account_id = f"{random.randrange(10**11, 10**12)}"
     created = await create_account(fault_settings, account_id)
     root = Principal(created["AccessKeyId"], created["SecretAccessKey"])
     # Long enough for the api's own 10 s reply timeout: a 503 comes from the api, not from us.
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=16)) as client:
         account, setup = await prepare(client, cluster.url, account_id, root)
+        binder = Load(client, cluster.url, account)
+        account.workloads = await bind_workloads(fault_settings, binder, WORKLOADS)
         load = Load(client, cluster.url, account)
+        load.secrets |= binder.secrets
         stop = asyncio.Event()
         task = asyncio.create_task(run_load(load, stop, workers=8))
-        running = Traffic(load, stop, task, setup)
+        running = Traffic(load, stop, task, [*setup, *binder.sent])
         try:
             yield running
         finally:

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from services.bench.mixed import Load, Sent
 from services.settings import Settings
-from tests.faults.checks import check_log, check_read_models
+from tests.faults.checks import check_log, check_read_models, check_workloads_and_scheduler
 from tests.faults.cluster import Cluster
 from tests.faults.conftest import Traffic
 from tests.faults.stack import PrivateStack
@@ -64,6 +64,8 @@ async def test_broker_outage_answers_503_and_leaves_nothing_half_done(
     await traffic.progress(60, timeout=180)
     sent = await traffic.finish()
     assert [] == cluster.crashed()
+    await check_workloads_and_scheduler(cluster, fault_settings, sent,
+                                        traffic.load.account.workloads)
 
     during = [s for s in sent if down_since + 1 <= s.started
               and s.started + s.seconds <= down_until and s.op in MUTATIONS and s.expects]

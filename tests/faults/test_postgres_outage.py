@@ -8,15 +8,21 @@ import time
 import asyncpg
 
 from services.settings import Settings
-from tests.faults.checks import check_log, check_no_secrets, check_read_models
+from tests.faults.checks import (
+    check_log,
+    check_no_secrets,
+    check_read_models,
+    check_workloads_and_scheduler,
+)
 from tests.faults.cluster import Cluster
 from tests.faults.conftest import Traffic
 from tests.faults.stack import PrivateStack
 
 OUTAGE_SECONDS = 20
-# Commands and authentication never touch Postgres; reads do.
+# Commands, authentication and workload credentials never touch Postgres; reads do.
 NEEDS_NO_DATABASE = {"create_user", "key_churn", "key_toggle", "assume_role", "session_token",
-                     "session_call", "authenticate", "authorize", "denied"}
+                     "session_call", "authenticate", "authorize", "denied",
+                     "workload_credentials", "workload_call"}
 
 
 async def test_commands_and_authentication_survive_a_database_outage(
@@ -33,13 +39,16 @@ async def test_commands_and_authentication_survive_a_database_outage(
     await traffic.progress(60, timeout=120)
     sent = await traffic.finish()
     assert [] == cluster.crashed()
+    await check_workloads_and_scheduler(cluster, fault_settings, sent,
+                                        traffic.load.account.workloads)
 
     during = [s for s in sent if down_since <= s.started and s.started + s.seconds <= down_until]
     working = [s for s in during if s.op in NEEDS_NO_DATABASE]
     assert len(working) >= 20, f"only {len(working)} requests during the outage"
     assert [] == [s for s in working if s.status in (0, 503) or s.status >= 500]
     assert any(s.ok and s.expects for s in working), "no command succeeded during the outage"
-    assert {"authenticate", "session_call"} <= {s.op for s in working if s.ok}
+    assert {"authenticate", "session_call", "workload_credentials", "workload_call"} <= {
+        s.op for s in working if s.ok}
     reads = {(s.status, s.code) for s in during if s.op == "read"}
     assert reads <= {(200, ""), (503, "ServiceUnavailable")}, reads
 
