@@ -17,10 +17,8 @@ a soak shorter than that counts their growth too (about 0.4 KB per session in th
 and in the api).
 
 The soak's mix changes keys, toggles them, assumes the role, issues session tokens, reads,
-authenticates, is refused, and fetches the credentials of three bound workloads (sessions of
-two minutes, so the scheduler renews each about every minute) and calls with them — but
-creates no new users beyond one per worker, so the identity state stays the same size apart
-from the live sessions.
+authenticates and is refused — but creates no new users beyond one per worker, so the
+identity state stays the same size apart from the live sessions.
 """
 
 from __future__ import annotations
@@ -44,16 +42,7 @@ from rich.table import Table
 from events.topics import ensure_topics
 from services.bench.common import free_port, percentile, record_result, scratch_database
 from services.bench.footprint import _rss_mib
-from services.bench.mixed import (
-    OPERATIONS,
-    Load,
-    Operation,
-    Principal,
-    Sent,
-    bind_workloads,
-    prepare,
-    run_load,
-)
+from services.bench.mixed import OPERATIONS, Load, Operation, Principal, Sent, prepare, run_load
 from services.cli.accounts import create_account
 from services.settings import Settings, get_settings
 
@@ -63,14 +52,11 @@ MAX_RSS_GROWTH = 0.10
 MAX_P99_RATIO = 2.0
 SAMPLE_SECONDS = 5.0
 WARM_UP_SECONDS = 60.0
-# No new users (the identity state keeps its size); every other operation of the mixed load,
-# workload credential fetches included.
+# No new users; no workload fetches either (the soak binds no workloads: `iamlog bench
+# scheduler` measures renewals).
 SOAK_OPERATIONS: dict[str, tuple[int, Operation]] = {
-    name: entry for name, entry in OPERATIONS.items() if name != "create_user"}
-# Workloads bound before the load, and their session lifetime: the scheduler renews each one
-# every minute or so while the soak runs, as it does for the fault suite's workloads.
-WORKLOADS = 3
-WORKLOAD_SESSION_SECONDS = 120
+    name: entry for name, entry in OPERATIONS.items()
+    if name not in ("create_user", "workload_credentials")}
 console = Console()
 
 
@@ -126,7 +112,6 @@ def _spawn(settings: Settings, role: str, port: int, log: Path) -> subprocess.Po
            "IAMLOG_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
            "IAMLOG_STATE_DIR": str(settings.state_dir),  # where the dev master key lives
            "IAMLOG_IDEMPOTENCY_WINDOW": str(settings.idempotency_window),
-           "IAMLOG_WORKLOAD_SESSION_SECONDS": str(WORKLOAD_SESSION_SECONDS),
            "IAMLOG_HTTP_PORT": str(port), "IAMLOG_LOG_LEVEL": "WARNING"}
     with log.open("ab") as out:
         return subprocess.Popen([sys.executable, "-m", "services.cli.main", "serve",  # noqa: S603
@@ -164,10 +149,7 @@ async def _measure(url: str, settings: Settings, pids: dict[str, int], *, minute
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(
             max_connections=workers)) as client:
         account, setup = await prepare(client, url, account_id, root)
-        binder = Load(client, url, account)
-        account.workloads = await bind_workloads(settings, binder, WORKLOADS)
         load = Load(client, url, account)
-        load.secrets |= binder.secrets
         stop = asyncio.Event()
         started = time.monotonic()
         task = asyncio.create_task(run_load(load, stop, workers=workers,
@@ -179,8 +161,6 @@ async def _measure(url: str, settings: Settings, pids: dict[str, int], *, minute
         console.print(f"capacity: {capacity:,.1f} operations/s with {workers} in flight")
 
         # Commands of the account remembered so far: its creation, the setup, the capacity run.
-        # (The bindings and the scheduler's renewals are commands of the account too; leaving
-        # them out only makes the warm-up last longer than it must.)
         remembered = 1 + _appending(setup) + _appending(load.sent)
         load.sent.clear()
         rate = capacity / 2

@@ -3,14 +3,11 @@ p99 per minute. Synthetic series show that a filling window passes and a leak fa
 
 from __future__ import annotations
 
-from services.bench.mixed import OPERATIONS, Sent
+from services.bench.mixed import Sent
 from services.bench.soak import (
     MAX_RSS_GROWTH,
     ROLES,
-    SOAK_OPERATIONS,
     WARM_UP_SECONDS,
-    WORKLOAD_SESSION_SECONDS,
-    WORKLOADS,
     SoakFigures,
     figures_of,
     rss_growth,
@@ -110,12 +107,3 @@ def test_p99_per_minute_against_the_first() -> None:
     assert steady.within_bounds
     assert slower.p99_ratio == 3.0
     assert not slower.within_bounds
-
-
-def test_the_soak_mix_fetches_workload_credentials_and_creates_no_users() -> None:
-    """Every operation of the fault suite's load but user creation (the identity state keeps
-    its size); workloads are bound before the soak so their fetches can run."""
-    assert set(SOAK_OPERATIONS) == set(OPERATIONS) - {"create_user"}
-    assert "workload_credentials" in SOAK_OPERATIONS
-    assert WORKLOADS >= 1
-    assert WORKLOAD_SESSION_SECONDS * 10 <= 30 * 60  # renewed many times in 30 minutes
