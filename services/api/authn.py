@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from domain.errors import IamlogError
 from services.api.app import Scope
@@ -12,6 +11,7 @@ from services.api.caller import Caller, root_caller, session_caller
 from services.api.identity_index import IdentityIndex, KeyRecord
 from services.api.runtime import ApiRuntime
 from services.api.sigv4 import Credential, SignedRequest, SigV4Error, verify
+from services.credentials.derived_secrets import DerivedSecrets
 from services.credentials.master_keys import MasterKeys
 from services.credentials.secrets import secret_for
 from services.credentials.session_tokens import (
@@ -36,8 +36,9 @@ class KeyResolver:
         self._now = now
         self.sessions: SessionTokens = tokens_for(keys)
         # Deriving is an HKDF per call; a key's salt and version never change, so its secret
-        # is remembered (in memory only) for the hot path.
-        self._derive = lru_cache(maxsize=65_536)(self._derive_uncached)
+        # is remembered (in memory only) for the hot path, while the key exists.
+        self.secrets: DerivedSecrets[tuple[int, str, str], None] = DerivedSecrets(
+            self._key_exists)
 
     def __call__(self, access_key_id: str, session_token: str | None) -> Credential:
         if session_token is not None:
@@ -47,7 +48,10 @@ class KeyResolver:
 
     def credential(self, record: KeyRecord) -> Credential:
         """The credential of an active long-term key's record."""
-        secret = self._derive(record.master_key_version, record.access_key_id, record.salt)
+        secret = self.secrets.get(
+            (record.master_key_version, record.access_key_id, record.salt), None,
+            lambda: secret_for(self._keys, record.master_key_version, record.access_key_id,
+                               record.salt))
         return Credential(access_key_id=record.access_key_id, secret_access_key=secret)
 
     def record(self, access_key_id: str) -> KeyRecord:
@@ -67,8 +71,11 @@ class KeyResolver:
         except IamlogError:
             raise SigV4Error.invalid_client_token_id() from None
 
-    def _derive_uncached(self, version: int, access_key_id: str, salt: str) -> str:
-        return secret_for(self._keys, version, access_key_id, salt)
+    def _key_exists(self, key: tuple[int, str, str], _: None) -> bool:
+        version, access_key_id, salt = key
+        record = self._index.keys.get(access_key_id)
+        return (record is not None and record.salt == salt
+                and record.master_key_version == version)
 
 
 def caller_of(index: IdentityIndex, record: KeyRecord) -> Caller:

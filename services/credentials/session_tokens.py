@@ -19,10 +19,10 @@ import base64
 import binascii
 import json
 import os
+import time
 from collections.abc import Callable, Container
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any, Literal
 
 from cryptography.exceptions import InvalidTag
@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from domain import ids
 from domain.errors import IamlogError
+from services.credentials.derived_secrets import DerivedSecrets
 from services.credentials.master_keys import MasterKeyError, MasterKeys
 
 FORMAT = 1
@@ -132,12 +133,14 @@ def _token_key(master: bytes) -> bytes:
 class SessionTokens:
     """Seals and opens session tokens under the configured master keys."""
 
-    def __init__(self, keys: MasterKeys, random_bytes: Callable[[int], bytes] = os.urandom
-                 ) -> None:
+    def __init__(self, keys: MasterKeys, random_bytes: Callable[[int], bytes] = os.urandom,
+                 clock: Callable[[], float] = time.time) -> None:
         self._keys = keys
         self._random = random_bytes
         self._aead: dict[int, AESGCM] = {}
-        self._secret = lru_cache(maxsize=65_536)(self._secret_uncached)
+        # A session's secret is worth keeping until the session expires, not longer.
+        self.secrets: DerivedSecrets[tuple[int, str, str], int] = DerivedSecrets(
+            lambda _key, expires_at: expires_at > clock())
 
     def issue(self, *, account_id: str, arn: str, kind: SessionKind, name: str | None,
               principal_id: str, issued_at: datetime, expires_at: datetime,
@@ -213,10 +216,10 @@ class SessionTokens:
 
     def secret_of(self, claims: SessionClaims, version: int) -> str:
         """The session's secret access key (derived; cached in memory for the hot path)."""
-        return self._secret(version, claims.access_key_id, claims.salt)
-
-    def _secret_uncached(self, version: int, access_key_id: str, salt: str) -> str:
-        return derive_session_secret(self._keys.get(version), access_key_id, salt)
+        return self.secrets.get(
+            (version, claims.access_key_id, claims.salt), claims.expires_at,
+            lambda: derive_session_secret(self._keys.get(version), claims.access_key_id,
+                                          claims.salt))
 
     def _aead_of(self, version: int) -> AESGCM:
         aead = self._aead.get(version)

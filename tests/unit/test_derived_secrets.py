@@ -1,0 +1,104 @@
+"""Derived secrets are remembered while their credential lives, and not after."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from domain.account import AccountState, decide, fold
+from domain.commands import Command, CreateAccessKey, CreateAccount, CreateUser, DeleteAccessKey
+from events.schemas import AccessKeyIssued, Event
+from services.api.authn import KeyResolver
+from services.api.identity_index import IdentityIndex
+from services.credentials.derived_secrets import MIN_SWEEP, DerivedSecrets
+from services.credentials.master_keys import MasterKeys
+from services.credentials.session_tokens import SessionTokens
+from services.settings import Settings
+from tests.unit.samples import ACCOUNT, MASTER_KEY_VERSION, NOW, context
+
+KEYS = MasterKeys({1: bytes(range(32)), MASTER_KEY_VERSION: bytes(range(1, 33))})
+
+
+def test_a_secret_is_derived_once_while_remembered() -> None:
+    """The second lookup of a key returns the first derivation without deriving again."""
+    cache: DerivedSecrets[str, None] = DerivedSecrets(lambda _key, _tag: True)
+    calls: list[str] = []
+
+    def derive() -> str:
+        calls.append("derived")
+        return "secret-1"
+
+    assert "secret-1" == cache.get("AKIA1", None, derive)
+    assert "secret-1" == cache.get("AKIA1", None, lambda: "other")
+    assert ["derived"] == calls
+
+
+def test_dead_entries_go_at_the_next_sweep() -> None:
+    """Entries their owner calls dead are dropped: the size follows the live ones."""
+    live: set[int] = set()
+    cache: DerivedSecrets[int, None] = DerivedSecrets(lambda key, _tag: key in live)
+    for number in range(20 * MIN_SWEEP):
+        live.add(number)
+        live.discard(number - 100)  # a hundred live credentials at any time
+        cache.get(number, None, lambda: "s")
+
+    assert len(cache) <= 2 * MIN_SWEEP
+
+
+def test_live_entries_are_bounded() -> None:
+    """Beyond the bound the oldest live entries go; the newest stay."""
+    cache: DerivedSecrets[int, None] = DerivedSecrets(lambda _key, _tag: True, max_entries=4096)
+    for number in range(50_000):
+        cache.get(number, None, lambda: "s")
+
+    assert len(cache) <= 4096
+    assert "s" == cache.get(49_999, None, lambda: "re-derived")
+
+
+def test_expired_sessions_leave_the_secret_cache() -> None:
+    """Secrets of expired sessions are not kept: 10,000 sessions that expired leave fewer
+    than two sweeps' worth, while an unexpired one stays cached."""
+    now = NOW.timestamp()
+    tokens = SessionTokens(KEYS, clock=lambda: now)
+    for _ in range(10_000):
+        tokens.issue(account_id=ACCOUNT, arn=f"arn:aws:iam::{ACCOUNT}:user/alice",
+                     kind="session_token", name="alice", principal_id="AIDAEXAMPLE",
+                     issued_at=NOW - timedelta(hours=2), expires_at=NOW - timedelta(hours=1))
+    live = tokens.issue(account_id=ACCOUNT, arn=f"arn:aws:iam::{ACCOUNT}:user/alice",
+                        kind="session_token", name="alice", principal_id="AIDAEXAMPLE",
+                        issued_at=NOW, expires_at=NOW + timedelta(hours=1))
+
+    assert len(tokens.secrets) <= 2 * MIN_SWEEP
+    assert live.secret_access_key == tokens.secret_of(live.claims, live.master_key_version)
+
+
+def test_deleted_keys_leave_the_resolver_cache() -> None:
+    """Once a long-term key is deleted its derived secret goes at the next sweep, while the
+    user's live key stays cached."""
+    index = IdentityIndex(Settings())
+    resolver = KeyResolver(index, KEYS)
+    ctx = context("keys")
+    state = AccountState(account_id=ACCOUNT)
+
+    def run(command: Command) -> list[Event]:
+        nonlocal state
+        events = decide(state, command, ctx)
+        state = fold(state, events)
+        for event in events:
+            index.apply(event)
+        return events
+
+    run(CreateAccount())
+    run(CreateUser(user_name="Alice"))
+    kept = next(e for e in run(CreateAccessKey(user_name="Alice"))
+                if isinstance(e, AccessKeyIssued))
+    resolver.credential(index.keys[kept.access_key_id])
+    for _ in range(5 * MIN_SWEEP):
+        issued = next(e for e in run(CreateAccessKey(user_name="Alice"))
+                      if isinstance(e, AccessKeyIssued))
+        resolver.credential(index.keys[issued.access_key_id])
+        run(DeleteAccessKey(user_name="Alice", access_key_id=issued.access_key_id))
+
+    assert len(resolver.secrets) <= MIN_SWEEP
+    assert resolver.credential(index.keys[kept.access_key_id]).secret_access_key == (
+        resolver.secrets.get((kept.master_key_version, kept.access_key_id, kept.salt), None,
+                             lambda: "not cached"))
