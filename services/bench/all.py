@@ -144,10 +144,19 @@ def chart(run: dict[str, Any], previous: dict[str, Any] | None, path: Path) -> P
         if shown == "ratio":
             return value
         goal = float(shown[2:].replace(",", ""))
+        if goal == 0:  # "≤ 0" (nothing stale): met is on the line, each one more halves it
+            return 1.0 / (1.0 + value)
         return value / goal if shown.startswith("≥") else goal / max(value, 1e-9)
 
-    axis.barh([p + 0.2 for p in positions], [share(*now[n]) for n in names], height=0.4,
+    shares = [share(*now[n]) for n in names]
+    axis.barh([p + 0.2 for p in positions], shares, height=0.4,
               label=f"this run ({run['time'][:16]})", color="tab:blue")
+    for position, name, bar in zip(positions, names, shares, strict=True):
+        value, shown = now[name]
+        text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+        axis.annotate(text + ("" if shown == "ratio" else f" ({shown})"),
+                      (bar, position + 0.2), xytext=(3, 0), textcoords="offset points",
+                      va="center", fontsize=6)
     if before:
         axis.barh([p - 0.2 for p in positions],
                   [share(*before[n]) if n in before else 0 for n in names], height=0.4,
@@ -162,7 +171,7 @@ def chart(run: dict[str, Any], previous: dict[str, Any] | None, path: Path) -> P
     figure.suptitle(f"iamlog bench all — {run['machine']['cores']} cores, "
                     f"load {run['machine']['load_before']}")
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
+    figure.savefig(path, dpi=90, bbox_inches="tight")  # long labels stay whole
     plt.close(figure)
     return path
 

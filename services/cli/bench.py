@@ -106,7 +106,10 @@ def scheduler(
 
 @app.command("soak")
 def soak(
-    minutes: float = typer.Option(30.0, help="minutes of load at half the measured capacity"),
+    minutes: float = typer.Option(
+        30.0, help="minutes of load at half the measured capacity after the warm-up"),
+    warm_up_minutes: float = typer.Option(
+        16.0, min=1.0, help="least warm-up, judged for latency but not for memory growth"),
     workers: int = typer.Option(16, help="operations in flight"),
     window: int | None = typer.Option(
         None, min=1, help="processor idempotency window (default: IAMLOG_IDEMPOTENCY_WINDOW)"),
@@ -114,7 +117,8 @@ def soak(
     """Mixed load at half capacity: RSS growth per role after warm-up, p99 per minute."""
     from services.bench.soak import main  # noqa: PLC0415 - keeps CLI start-up light
 
-    if not main(minutes=minutes, workers=workers, window=window):
+    if not main(minutes=minutes, workers=workers, window=window,
+                warm_up_minutes=warm_up_minutes):
         raise typer.Exit(code=1)
 
 

@@ -19,7 +19,8 @@ async def test_three_minute_soak_keeps_memory_and_latency_flat(fault_settings: S
     no request fails with a server error."""
     settings = fault_settings.model_copy(update={"idempotency_window": CI_WINDOW})
 
-    figures = await soak(settings, 3.0, workers=8, capacity_seconds=15.0, log_dir=tmp_path)
+    figures = await soak(settings, 2.0, warm_up_minutes=1.0, workers=8, capacity_seconds=15.0,
+                         log_dir=tmp_path)
     print(figures.as_dict())  # shown with -s: the figures of this run
 
     assert figures.requests > 500, figures

@@ -3,12 +3,15 @@ p99 per minute. Synthetic series show that a filling window passes and a leak fa
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from services.bench.mixed import Sent
 from services.bench.soak import (
     MAX_RSS_GROWTH,
     ROLES,
     WARM_UP_SECONDS,
     SoakFigures,
+    draw,
     figures_of,
     rss_growth,
     warm_up_end,
@@ -107,3 +110,31 @@ def test_p99_per_minute_against_the_first() -> None:
     assert steady.within_bounds
     assert slower.p99_ratio == 3.0
     assert not slower.within_bounds
+
+
+def test_a_longer_warm_up_floor_leaves_filling_sessions_out() -> None:
+    """Live sessions fill until the first ones expire (here at 150 s, +40 MiB in the api):
+    with the warm-up floor past that, the growth after it is flat and the series per minute
+    shows the filling."""
+    series = {role: _series(90.0) for role in ROLES}
+    series["api"] = _series(90.0, fill_until=150.0, fill_mib=40.0)
+    short = _figures(_load(), series)
+    covered = figures_of(_load(), series, capacity=20.0, rate=10.0, minutes=MINUTES,
+                         began=BEGAN, window=WINDOW, remembered=20, floor=150.0)
+
+    assert short.rss_growth["api"] > MAX_RSS_GROWTH
+    assert 150.0 == covered.warm_up_seconds
+    assert abs(covered.rss_growth["api"]) < 0.01
+    assert covered.within_bounds
+    assert [90.0, 106.0, 122.0, 130.0] == covered.rss_minutes["api"]
+    assert covered.as_dict()["rss_per_minute_mib"]["api"] == [90.0, 106.0, 122.0, 130.0]
+    assert 150.0 == covered.as_dict()["warm_up_floor_s"]
+
+
+def test_the_chart_is_drawn(tmp_path: Path) -> None:
+    """The soak's chart is a PNG file."""
+    figures = _figures(_load(), {role: _series(90.0) for role in ROLES})
+
+    target = draw(figures, tmp_path / "soak.png")
+
+    assert target.read_bytes().startswith(b"\x89PNG")
