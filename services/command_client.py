@@ -55,23 +55,26 @@ class CommandClient:
             linger_ms=1,  # under load, commands in flight share produce requests
             request_timeout_ms=5000,
         )
-        await self._producer.start()
         consumer = AIOKafkaConsumer(
             **kafka_options(self._settings),
             enable_auto_commit=False,
             isolation_level="read_committed",
             fetch_max_wait_ms=50,
         )
-        await consumer.start()
-        tps = await partitions_of(consumer, self._topics.replies)
-        if not tps:
+        try:  # a broker out of reach fails a start: close what was opened, then report it
+            await self._producer.start()
+            await consumer.start()
+            tps = await partitions_of(consumer, self._topics.replies)
+            if not tps:
+                raise ServiceUnavailable(f"topic {self._topics.replies} does not exist")
+            consumer.assign(tps)
+            await consumer.seek_to_end(*tps)
+            for tp in tps:
+                await consumer.position(tp)  # resolve now: replies after this are seen
+        except BaseException:
             await consumer.stop()
             await self._producer.stop()
-            raise ServiceUnavailable(f"topic {self._topics.replies} does not exist")
-        consumer.assign(tps)
-        await consumer.seek_to_end(*tps)
-        for tp in tps:
-            await consumer.position(tp)  # resolve now: replies after this point are seen
+            raise
         self._consumer = consumer
         self._reader = asyncio.create_task(self._read_replies(), name="reply-reader")
 

@@ -43,10 +43,6 @@ async def create_account(settings: Settings, account: str) -> dict[str, str]:
 @app.command("create")
 def create(account_id: str = typer.Option(..., "--account-id", help="12 digits")) -> None:
     """Create an account; print its root access key once, as JSON (needs `iamlog serve`)."""
-    try:
-        valid_account_id(account_id)
-        created = asyncio.run(create_account(get_settings(), account_id))
-    except DomainError as exc:
-        typer.echo(f"{exc.code}: {exc.message}", err=True)
-        raise typer.Exit(code=1) from None
+    valid_account_id(account_id)
+    created = asyncio.run(create_account(get_settings(), account_id))
     typer.echo(json.dumps(created))

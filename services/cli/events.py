@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer
 from events import cloudevents
 from events.kafka_meta import partitions_of
 from events.topics import Topics
+from services.cli import arguments
 from services.kafka_options import kafka_options
 from services.settings import Settings, get_settings
 
@@ -60,10 +61,10 @@ async def tail(settings: Settings, *, from_beginning: bool, limit: int | None,
     topic = Topics.for_prefix(settings.topic_prefix).events
     consumer = AIOKafkaConsumer(**kafka_options(settings),
                                 isolation_level="read_committed", enable_auto_commit=False)
-    await consumer.start()
     printed = 0
     render = format_json if as_json else format_line
     try:
+        await consumer.start()
         tps = await partitions_of(consumer, topic)
         consumer.assign(tps)
         if from_beginning:
@@ -91,13 +92,15 @@ async def tail(settings: Settings, *, from_beginning: bool, limit: int | None,
 def tail_command(
     *,
     from_beginning: bool = typer.Option(False, "--from-beginning", help="replay the whole log"),
-    limit: int | None = typer.Option(None, help="stop after this many events"),
+    limit: int | None = typer.Option(None, min=1, help="stop after this many events"),
     event_type: str | None = typer.Option(None, "--type", help="glob, e.g. 'iamlog.access_key.*'"),
     account: str | None = typer.Option(None, "--account", help="12-digit account id"),
     subject: str | None = typer.Option(None, "--subject", help="glob on the subject ARN"),
     as_json: bool = typer.Option(False, "--json", help="one JSON object per line"),
 ) -> None:
     """Print each event (time, type, subject, sequence) as it arrives."""
+    if account is not None:
+        arguments.account(account)
     only = EventFilter(type=event_type, account=account, subject=subject)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(tail(get_settings(), from_beginning=from_beginning, limit=limit, only=only,

@@ -11,9 +11,10 @@ import asyncpg
 import typer
 
 from domain.commands import RotateAccessKey, SetAccessKeyExpiry, SetAccountKeyMaxAge
-from domain.errors import DomainError, NoSuchEntity, ValidationError
-from domain.ids import account_id as valid_account_id
+from domain.errors import NoSuchEntity, ValidationError
+from domain.iam.key_schedule import MAX_AGE_DAYS
 from services.bootstrap import master_keys
+from services.cli import arguments
 from services.command_client import send_once
 from services.credentials.secrets import secret_for
 from services.projector.session_queries import account_of_key
@@ -39,11 +40,6 @@ async def set_expiry(settings: Settings, key_id: str, at: datetime | None) -> di
             "Changed": bool(found)}
 
 
-def _fail(exc: DomainError) -> typer.Exit:
-    typer.echo(f"{exc.code}: {exc.message}", err=True)
-    return typer.Exit(code=1)
-
-
 def _moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
@@ -63,29 +59,24 @@ def set_expiry_command(
     """Give a key an expiry (or none); it is Expired from then on, rotation due at 80 %."""
     if (at is None) == (not none):
         raise typer.BadParameter("give --at TIME or --none")
-    try:
-        answer = asyncio.run(set_expiry(get_settings(), key_id,
-                                        _moment(at) if at is not None else None))
-    except DomainError as exc:
-        raise _fail(exc) from None
+    arguments.access_key_id(key_id)
+    answer = asyncio.run(set_expiry(get_settings(), key_id,
+                                    _moment(at) if at is not None else None))
     typer.echo(json.dumps(answer))
 
 
 @app.command("set-max-age")
 def set_max_age_command(
     account: Annotated[str, typer.Option("--account", help="12 digits")],
-    days: Annotated[int | None, typer.Option("--days", min=1)] = None,
+    days: Annotated[int | None, typer.Option("--days", min=1, max=MAX_AGE_DAYS)] = None,
     none: Annotated[bool, typer.Option("--none", help="no maximum")] = False,
 ) -> None:
     """Maximum access key age of an account (a user's iamlog:AccessKeyMaxAgeDays tag wins)."""
     if (days is None) == (not none):
         raise typer.BadParameter("give --days N or --none")
-    try:
-        valid_account_id(account)
-        reply = asyncio.run(send_once(get_settings(), account,
-                                      SetAccountKeyMaxAge(max_age_days=days)))
-    except DomainError as exc:
-        raise _fail(exc) from None
+    arguments.account(account)
+    reply = asyncio.run(send_once(get_settings(), account,
+                                  SetAccountKeyMaxAge(max_age_days=days)))
     changed = [e.data["access_key_id"] for e in reply.events
                if e.type == "iamlog.access_key.expiry_set"]
     typer.echo(json.dumps({"AccountId": account, "MaxAgeDays": days, "KeysRescheduled": changed}))
@@ -118,9 +109,8 @@ def rotate_command(
 ) -> None:
     """Create the second key and print it once; the scheduler disables the old key after the
     grace period and deletes it later — each step an event."""
-    try:
-        valid_account_id(account)
-        answer = asyncio.run(rotate(get_settings(), account, user, grace, delete_after))
-    except DomainError as exc:
-        raise _fail(exc) from None
+    arguments.account(account)
+    if user is not None:
+        arguments.name(user, "userName")
+    answer = asyncio.run(rotate(get_settings(), account, user, grace, delete_after))
     typer.echo(json.dumps(answer))

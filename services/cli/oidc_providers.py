@@ -11,6 +11,7 @@ import typer
 
 from domain.commands import UpdateOpenIDConnectProvider
 from domain.errors import DomainError
+from services.cli.errors import refuse
 from services.command_client import CommandClient
 from services.oidc_discovery import JwksUnavailable, discover_jwks, fetch_jwks, read_file
 from services.settings import Settings, get_settings
@@ -53,9 +54,5 @@ def set_jwks_command(
                 else discover_jwks(str(discover)))
         changed = asyncio.run(set_jwks(get_settings(), arn, jwks))
     except JwksUnavailable as exc:
-        typer.echo(f"InvalidInput: {exc}", err=True)
-        raise typer.Exit(code=1) from None
-    except DomainError as exc:
-        typer.echo(f"{exc.code}: {exc.message}", err=True)
-        raise typer.Exit(code=1) from None
+        raise refuse("InvalidInput", str(exc)) from None
     typer.echo("updated" if changed else "unchanged")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,15 +13,15 @@ from rich.console import Console
 from rich.table import Table
 
 from domain.commands import Command, RevokeRoleSessions, RevokeSession
-from domain.errors import DomainError, NoSuchEntity, ValidationError
+from domain.errors import NoSuchEntity, ValidationError
+from domain.iam.sessions import MAX_REASON
+from services.cli import arguments
 from services.command_client import send_once
 from services.projector.session_queries import SessionFilter, account_of_session, list_sessions
 from services.settings import Settings, get_settings
 
 app = typer.Typer(no_args_is_help=True, help=__doc__)
 
-_SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
-_ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$")
 STATES = ("active", "expired", "revoked")
 KINDS = ("session_token", "assumed_role", "federated_user", "workload")
 
@@ -56,6 +55,12 @@ def list_command(
         raise typer.BadParameter(f"--state must be one of {', '.join(STATES)}")
     if kind is not None and kind not in KINDS:
         raise typer.BadParameter(f"--kind must be one of {', '.join(KINDS)}")
+    if account is not None:
+        arguments.account(account)
+    if role is not None:
+        arguments.role_arn(role)
+    if workload is not None:
+        arguments.name(workload, "workload")
     rows = asyncio.run(_sessions(get_settings(), SessionFilter(
         account_id=account, role_arn=role, state=state, kind=kind, workload=workload), limit))
     if as_json:
@@ -74,14 +79,11 @@ async def revoke(settings: Settings, session_id: str | None, role_arn: str | Non
     """Revoke one session (found in the read model) or every live session of a role."""
     command: Command
     if role_arn is not None:
-        matched = _ROLE_ARN.match(role_arn)
-        if matched is None:
-            raise ValidationError(f"{role_arn} is not a role ARN.")
-        account, command = matched.group(1), RevokeRoleSessions(role_arn=role_arn, reason=reason)
+        _, account = arguments.role_arn(role_arn)
+        command = RevokeRoleSessions(role_arn=role_arn, reason=reason)
     else:
         assert session_id is not None
-        if not _SESSION_ID.match(session_id):
-            raise ValidationError(f"{session_id} is not a session id (32 hex digits).")
+        arguments.session_id(session_id)
         conn = await asyncpg.connect(settings.database_url.get_secret_value())
         try:
             found = await account_of_session(conn, session_id)
@@ -106,9 +108,7 @@ def revoke_command(
     """Revoke a session, or all of a role's; every api replica refuses them at once."""
     if (session_id is None) == (role is None):
         raise typer.BadParameter("give a session id or --role ARN (one of them)")
-    try:
-        revoked = asyncio.run(revoke(get_settings(), session_id, role, reason))
-    except DomainError as exc:
-        typer.echo(f"{exc.code}: {exc.message}", err=True)
-        raise typer.Exit(code=1) from None
+    if not 1 <= len(reason) <= MAX_REASON:
+        raise ValidationError(f"The reason must be 1 to {MAX_REASON} characters long.")
+    revoked = asyncio.run(revoke(get_settings(), session_id, role, reason))
     typer.echo(json.dumps({"Revoked": revoked}))

@@ -11,10 +11,9 @@ import asyncpg
 import typer
 
 from domain.commands import UnbindWorkload
-from domain.errors import DomainError, ValidationError
-from domain.ids import account_id as valid_account_id
-from domain.ids import entity_name
+from domain.errors import ValidationError
 from services.bootstrap import master_keys
+from services.cli import arguments
 from services.command_client import send_once
 from services.credentials.workload_sessions import binding, new_token
 from services.projector.profile_queries import list_workloads
@@ -51,22 +50,10 @@ async def _list(settings: Settings, account: str) -> list[dict[str, Any]]:
         await conn.close()
 
 
-def _run(work: Any) -> Any:
-    try:
-        return asyncio.run(work)
-    except DomainError as exc:
-        typer.echo(f"{exc.code}: {exc.message}", err=True)
-        raise typer.Exit(code=1) from None
-
-
 def _checked(account: str, workload: str | None = None) -> None:
-    try:
-        valid_account_id(account)
-        if workload is not None:
-            entity_name(workload, "workload")
-    except DomainError as exc:
-        typer.echo(f"{exc.code}: {exc.message}", err=True)
-        raise typer.Exit(code=1) from None
+    arguments.account(account)
+    if workload is not None:
+        arguments.name(workload, "workload")
 
 
 @app.command("bind")
@@ -81,11 +68,13 @@ def bind(
     """Bind a workload; print its token once, as JSON (needs `iamlog serve`)."""
     _checked(account, workload)
     if (profile is None) == (role is None):
-        error = ValidationError("Give exactly one of --profile and --role.")
-        typer.echo(f"{error.code}: {error.message}", err=True)
-        raise typer.Exit(code=1)
-    typer.echo(json.dumps(_run(bind_workload(get_settings(), account, workload,
-                                             profile=profile, role=role))))
+        raise ValidationError("Give exactly one of --profile and --role.")
+    if profile is not None:
+        arguments.name(profile, "instanceProfileName")
+    if role is not None:
+        arguments.name(role, "roleName")
+    typer.echo(json.dumps(asyncio.run(bind_workload(get_settings(), account, workload,
+                                                    profile=profile, role=role))))
 
 
 @app.command("unbind")
@@ -95,11 +84,11 @@ def unbind(
 ) -> None:
     """Remove a workload's binding and revoke its sessions; print what was revoked."""
     _checked(account, workload)
-    typer.echo(json.dumps(_run(unbind_workload(get_settings(), account, workload))))
+    typer.echo(json.dumps(asyncio.run(unbind_workload(get_settings(), account, workload))))
 
 
 @app.command("list")
 def list_command(account: str = typer.Option(..., "--account", help="12 digits")) -> None:
     """The account's workload bindings, as JSON (from the read model)."""
     _checked(account)
-    typer.echo(json.dumps(_run(_list(get_settings(), account))))
+    typer.echo(json.dumps(asyncio.run(_list(get_settings(), account))))

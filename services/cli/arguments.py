@@ -1,0 +1,61 @@
+"""Checks of CLI arguments made before anything connects: each raises `ValidationError`.
+
+The processor checks every command again; these exist so that bad input is refused with a
+precise message even when the stack is down, and so that a read (a filter, a lookup) with an
+impossible value is refused rather than answered with nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from domain.errors import ValidationError
+from domain.ids import account_id as _account_id
+from domain.ids import entity_name
+
+_ACCESS_KEY_ID = re.compile(r"AKIA[A-Z2-7]{16}")
+_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+ROLE_ARN = re.compile(r"arn:aws:iam::([0-9]{12}):role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}",
+                      re.ASCII)
+
+
+def utf8(argv: list[str]) -> None:
+    """Every argument is valid UTF-8 (Python hands invalid bytes over as lone surrogates)."""
+    for number, value in enumerate(argv, start=1):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(f"Argument {number} is not valid UTF-8.") from None
+
+
+def account(value: str) -> str:
+    """A 12-digit account id."""
+    return _account_id(value)
+
+
+def name(value: str, field: str) -> str:
+    """An IAM name (user, role, instance profile, workload)."""
+    return entity_name(value, field)
+
+
+def role_arn(value: str) -> tuple[str, str]:
+    """A role ARN; returns it with its account id."""
+    matched = ROLE_ARN.fullmatch(value)
+    if matched is None:
+        raise ValidationError(f"{value[:300]} is not a role ARN.")
+    return value, matched.group(1)
+
+
+def access_key_id(value: str) -> str:
+    """A long-term key id (AKIA and 16 base-32 characters)."""
+    if _ACCESS_KEY_ID.fullmatch(value) is None:
+        raise ValidationError(f"{value[:64]} is not an access key id (AKIA and 16 characters "
+                              "A-Z, 2-7).")
+    return value
+
+
+def session_id(value: str) -> str:
+    """A session id (32 lowercase hex digits)."""
+    if _SESSION_ID.fullmatch(value) is None:
+        raise ValidationError(f"{value[:64]} is not a session id (32 hex digits).")
+    return value
