@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -76,6 +77,33 @@ async def ensure_topics(settings: TopicSettings, **client_options: Any) -> None:
             await _await_leaders(admin, [spec.name for spec in missing])
     finally:
         await admin.close()
+
+
+async def delete_topics(settings: TopicSettings, **client_options: Any) -> None:
+    """Delete the topics of `settings.topic_prefix` that exist (tests and benchmarks clean up
+    the topics they made, so a long-lived dev broker does not pile them up)."""
+    admin = AIOKafkaAdminClient(
+        **(client_options or {"bootstrap_servers": settings.kafka_bootstrap_servers}))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        names = [spec.name for spec in topic_specs(settings) if spec.name in existing]
+        if names:
+            await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
+@contextlib.asynccontextmanager
+async def scratch_topics(settings: TopicSettings, **client_options: Any) -> AsyncIterator[None]:
+    """The prefix's topics for the duration of a test or benchmark: created, then deleted
+    (best effort: a fault test may have stopped the broker)."""
+    await ensure_topics(settings, **client_options)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            await delete_topics(settings, **client_options)
 
 
 async def _await_leaders(admin: AIOKafkaAdminClient, names: list[str]) -> None:

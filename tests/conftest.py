@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from events.topics import ensure_topics
+from events.topics import scratch_topics
 from services.bench.common import scratch_database
 from services.settings import Settings
 
@@ -38,15 +38,16 @@ async def database_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def settings(database_url: str) -> Settings:
-    """Settings naming this test's own topics and database; the topics exist."""
+async def settings(database_url: str) -> AsyncIterator[Settings]:
+    """Settings naming this test's own topics and database; the topics exist (and are
+    deleted after the test)."""
     configured = Settings(
         topic_prefix=f"t{uuid.uuid4().hex[:10]}",
         database_url=database_url,  # type: ignore[arg-type]
         partitions=4,
     )
-    await ensure_topics(configured)
-    return configured
+    async with scratch_topics(configured):
+        yield configured
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from events.topics import ensure_topics
+from events.topics import scratch_topics
 from services.bench.common import free_port, record_result, scratch_database
 from services.kafka_options import kafka_options
 from services.settings import Settings, get_settings
@@ -80,11 +80,11 @@ async def run(idle_seconds: float) -> dict[str, dict[str, float]]:
         settings = base.model_copy(update={
             "topic_prefix": f"fp{uuid.uuid4().hex[:8]}",
             "database_url": base.database_url.__class__(url)})
-        await ensure_topics(settings, **kafka_options(settings))
         figures = {}
-        for role in ROLES:
-            with console.status(f"measuring {role}…"):
-                figures[role] = await _measure(settings, role, idle_seconds)
+        async with scratch_topics(settings, **kafka_options(settings)):
+            for role in ROLES:
+                with console.status(f"measuring {role}…"):
+                    figures[role] = await _measure(settings, role, idle_seconds)
         return figures
 
 

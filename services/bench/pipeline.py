@@ -34,7 +34,7 @@ from domain.commands import CreateAccount, CreateUser
 from domain.ids import access_key_id
 from events import cloudevents
 from events.schemas import AccessKeyIssued, UserCreated
-from events.topics import Topics, ensure_topics
+from events.topics import Topics, delete_topics, ensure_topics
 from services.bench.common import percentile, record_result, scratch_database
 from services.command_client import CommandClient
 from services.heap import settle_heap
@@ -241,6 +241,7 @@ async def run(commands: int, projector_events: int) -> dict[str, float]:
             await client.stop()
             processor.send_signal(signal.SIGTERM)
             processor.wait(30)
+            await delete_topics(settings)
 
     async with scratch_database(base.database_url.get_secret_value(), "bench") as url:
         settings = _settings(base, url)
@@ -253,6 +254,7 @@ async def run(commands: int, projector_events: int) -> dict[str, float]:
         figures["raw_kafka_tx_produce_per_second"] = await _produce_transactionally(
             settings, topics.deadletter, records, "raw produce ceiling")
         figures["raw_pg_copy_rows_per_second"] = await _copy_rate(url, len(records))
+        await delete_topics(settings)
     figures["commands_vs_kafka_ceiling"] = (figures["commands_per_second"]
                                             / figures["raw_kafka_tx_produce_per_second"])
     figures["projector_vs_copy_ceiling"] = (figures["projector_events_per_second"]

@@ -38,7 +38,7 @@ from rich.table import Table
 
 from domain.commands import CreateAccount, CreateRole
 from domain.renewal import renew_at
-from events.topics import Topics, ensure_topics
+from events.topics import Topics, delete_topics, ensure_topics
 from services.api.identity_index import IdentityIndex
 from services.bench.common import percentile, record_result, scratch_database
 from services.command_client import CommandClient
@@ -275,6 +275,7 @@ async def run(workloads: int, seconds: int, hold: float, accounts: int) -> dict[
                 process.send_signal(signal.SIGTERM)
             for process in roles:
                 process.wait(30)
+            await delete_topics(settings)
 
 
 def main(workloads: int, seconds: int, hold: float, accounts: int) -> None:

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import uvloop
-from aiokafka.admin import AIOKafkaAdminClient
 from botocore.loaders import Loader
 from botocore.model import ServiceModel
 from botocore.parsers import QueryParser
@@ -38,7 +37,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from events.topics import Topics, ensure_topics
+from events.topics import delete_topics, ensure_topics
 from services.bench.common import free_port, record_result, scratch_database
 from services.bench.wire import Answer
 from services.settings import Settings, get_settings
@@ -289,17 +288,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(10)
 
 
-async def _delete_topics(settings: Settings) -> None:
-    topics = Topics.for_prefix(settings.topic_prefix)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await admin.start()
-    try:
-        await admin.delete_topics([topics.commands, topics.events, topics.replies,
-                                   topics.deadletter])
-    finally:
-        await admin.close()
-
-
 def _create_account(env: dict[str, str]) -> tuple[str, str, str]:
     """`iamlog accounts create`: the account id, its root key id and secret."""
     account = f"{random.randrange(10**11, 10**12)}"
@@ -364,4 +352,4 @@ async def bench_stack(label: str, *, api_workers: int = 0) -> AsyncIterator[Stac
                 for process in processes:
                     await asyncio.to_thread(_stop, process)
         finally:
-            await _delete_topics(settings)
+            await delete_topics(settings)

@@ -44,7 +44,7 @@ from rich.console import Console
 from rich.progress import Progress, TimeElapsedColumn
 from rich.table import Table
 
-from events.topics import ensure_topics
+from events.topics import scratch_topics
 from services.bench.common import free_port, percentile, record_result, scratch_database
 from services.bench.footprint import _rss_mib
 from services.bench.mixed import (
@@ -301,9 +301,10 @@ async def run(minutes: float, *, warm_up_minutes: float = SESSION_WARM_UP_MINUTE
         settings = base.model_copy(update={
             "topic_prefix": f"soak{uuid.uuid4().hex[:8]}",
             "database_url": base.database_url.__class__(db_url)})
-        await ensure_topics(settings)
-        return await soak(settings, minutes, warm_up_minutes=warm_up_minutes, workers=workers,
-                          capacity_seconds=capacity_seconds, log_dir=log_dir)
+        async with scratch_topics(settings):
+            return await soak(settings, minutes, warm_up_minutes=warm_up_minutes,
+                              workers=workers, capacity_seconds=capacity_seconds,
+                              log_dir=log_dir)
 
 
 async def soak(settings: Settings, minutes: float, *, warm_up_minutes: float = 1.0,

@@ -21,7 +21,7 @@ import botocore.auth
 import pytest
 from botocore.config import Config
 
-from events.topics import ensure_topics
+from events.topics import scratch_topics
 from services.bench.common import free_port, scratch_database
 from services.settings import Settings
 from tests.integration.harness import ROOT, role_env
@@ -53,9 +53,9 @@ async def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]: 
     async with scratch_database(Settings().database_url.get_secret_value(), "e2e") as url:
         settings = Settings(topic_prefix=f"e{uuid.uuid4().hex[:10]}", partitions=4,
                             database_url=url)  # type: ignore[arg-type]
-        await ensure_topics(settings)
-        async for running in _serve(settings, tmp_path_factory):
-            yield running
+        async with scratch_topics(settings):
+            async for running in _serve(settings, tmp_path_factory):
+                yield running
 
 
 async def _serve(settings: Settings,
@@ -170,9 +170,9 @@ async def clocked(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Ser
         settings = Settings(topic_prefix=f"e{uuid.uuid4().hex[:10]}", partitions=4,
                             database_url=url,  # type: ignore[arg-type]
                             clock_offset_file=offset)
-        await ensure_topics(settings)
-        async for running in _serve(settings, tmp_path_factory):
-            yield running
+        async with scratch_topics(settings):
+            async for running in _serve(settings, tmp_path_factory):
+                yield running
 
 
 @pytest.fixture

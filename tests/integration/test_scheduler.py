@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 
 from domain.commands import CreateAccount, CreateRole, IssueSessionToken, UnbindWorkload
 from events import cloudevents
-from events.topics import Topics, ensure_topics
+from events.topics import Topics, scratch_topics
 from services.command_client import CommandClient
 from services.credentials.workload_sessions import binding, new_token
 from services.projector.rebuild import REBUILD_LOCK
@@ -28,15 +29,15 @@ LIFETIME = timedelta(seconds=900)
 
 
 @pytest.fixture
-async def settings(database_url: str, tmp_path: Path) -> Settings:
+async def settings(database_url: str, tmp_path: Path) -> AsyncIterator[Settings]:
     """This test's topics and database, and a clock offset file every role reads."""
     offset = tmp_path / "clock-offset"
     offset.write_text("0")
     configured = Settings(topic_prefix=f"t{uuid.uuid4().hex[:10]}", partitions=4,
                           database_url=database_url,  # type: ignore[arg-type]
                           clock_offset_file=offset)
-    await ensure_topics(configured)
-    return configured
+    async with scratch_topics(configured):
+        yield configured
 
 
 def move_clock(settings: Settings, seconds: float) -> None:
