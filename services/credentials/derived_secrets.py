@@ -4,12 +4,15 @@ Deriving a secret is an HKDF per call, so the api keeps what it derived. An LRU 
 deleted key's or an expired session's secret until 65,536 newer ones push it out: memory that
 grows for hours under churn (the soak saw it), and secrets of dead credentials lingering in
 the process. Here every entry carries what its owner needs to tell whether it is still of use
-(a session's expiration, a key's salt), and once the cache has doubled since its last sweep it
-drops the dead entries: amortised O(1) per insert, and the size follows the live credentials.
+(a session's expiration, a key's salt), and a sweep drops the dead entries once the cache has
+doubled since the last one or a minute has passed: amortised O(1) per insert, and the size
+stays within a minute's new entries of the live credentials (doubling alone let it swing
+between one and two times the live sessions, a slow rise the soak saw as growth).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -18,17 +21,20 @@ Tag = TypeVar("Tag")
 
 MIN_SWEEP = 1024  # entries below which no sweep runs
 MAX_ENTRIES = 65_536  # live entries beyond this: the oldest go (re-derived when used)
+SWEEP_SECONDS = 60.0  # at least this often, while entries are added
 
 
 class DerivedSecrets(Generic[Key, Tag]):
     """`key` → secret, each with a `tag` that `alive(key, tag)` judges when sweeping."""
 
-    def __init__(self, alive: Callable[[Key, Tag], bool], *,
-                 max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, alive: Callable[[Key, Tag], bool], *, max_entries: int = MAX_ENTRIES,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._alive = alive
         self._max_entries = max_entries
+        self._clock = clock
         self._entries: dict[Key, tuple[str, Tag]] = {}
         self._sweep_at = MIN_SWEEP
+        self._swept_at = clock()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -39,7 +45,8 @@ class DerivedSecrets(Generic[Key, Tag]):
         if entry is not None:
             return entry[0]
         secret = derive()
-        if len(self._entries) >= self._sweep_at:
+        if (len(self._entries) >= self._sweep_at
+                or self._clock() - self._swept_at >= SWEEP_SECONDS):
             self.sweep()
         self._entries[key] = (secret, tag)
         return secret
@@ -54,3 +61,4 @@ class DerivedSecrets(Generic[Key, Tag]):
                 del live[key]
         self._entries = live
         self._sweep_at = min(self._max_entries, max(MIN_SWEEP, 2 * len(live)))
+        self._swept_at = self._clock()

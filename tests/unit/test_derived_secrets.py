@@ -44,6 +44,23 @@ def test_dead_entries_go_at_the_next_sweep() -> None:
     assert len(cache) <= 2 * MIN_SWEEP
 
 
+def test_dead_entries_go_within_a_minute_below_the_doubling() -> None:
+    """Between doublings a sweep runs once a minute: with 5,000 live credentials, 500 that
+    died are gone a minute later although the cache never doubled."""
+    now = 0.0
+    live = set(range(5000))
+    cache: DerivedSecrets[int, None] = DerivedSecrets(lambda key, _tag: key in live,
+                                                      clock=lambda: now)
+    for number in range(5000):
+        cache.get(number, None, lambda: "s")
+    live -= set(range(500))
+    now = 61.0
+    cache.get(5000, None, lambda: "s")
+    live.add(5000)
+
+    assert 4501 == len(cache)
+
+
 def test_live_entries_are_bounded() -> None:
     """Beyond the bound the oldest live entries go; the newest stay."""
     cache: DerivedSecrets[int, None] = DerivedSecrets(lambda _key, _tag: True, max_entries=4096)
