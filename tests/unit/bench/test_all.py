@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+
+import pytest
 
 from services.bench import all as bench_all
 from services.bench.registry import BENCHES, Bench, Ceiling, Target
@@ -38,11 +41,11 @@ def test_runs_each_bench_and_compares_with_targets_and_previous(tmp_path: Path) 
                    targets={"rate": Target(1.0)})
     results, report = tmp_path / "results", tmp_path / "BENCHMARKS.md"
     first = bench_all.main(quick=True, results_dir=results, report=report,
-                           benches=[fast, broken])
+                           benches=[fast, broken], isolate=False)
     (stored,) = results.glob("*.json")
     stored.rename(results / "2000-01-01.json")  # as if it ran on an earlier day
     second = bench_all.main(quick=True, results_dir=results, report=report,
-                            benches=[fast, broken])
+                            benches=[fast, broken], isolate=False)
 
     assert {"target": "≥ 100", "value": 150.0, "met": True} == \
         first["benches"]["fast"]["targets"]["rate"]
@@ -61,6 +64,33 @@ def test_runs_each_bench_and_compares_with_targets_and_previous(tmp_path: Path) 
     (image,) = results.glob("*.png")
     assert image.read_bytes().startswith(b"\x89PNG")
     assert f"]({image.relative_to(tmp_path)})" in text
+
+
+def _write_pid(quick: bool) -> None:
+    """A benchmark that records the process it ran in (module level: a spawned child
+    imports it by name)."""
+    path = Path(os.environ["IAMLOG_TEST_PID_FILE"])
+    path.write_text(f'{{"time": "t", "pid": {os.getpid()}}}\n')
+
+
+def _raise(quick: bool) -> None:
+    raise RuntimeError("failed in the child")
+
+
+def test_each_bench_runs_in_a_fresh_process(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """With isolation (the default) a benchmark runs in another process, its figures still
+    come from the line it appended, and its failure is still reported."""
+    results = tmp_path / "pid.jsonl"
+    monkeypatch.setenv("IAMLOG_TEST_PID_FILE", str(results))
+    outcome = bench_all.run_one(Bench("pid", _write_pid, lambda: results), quick=True)
+    failed = bench_all.run_one(Bench("raise", _raise, lambda: tmp_path / "raise.jsonl"),
+                               quick=True)
+
+    assert outcome.error is None, outcome
+    assert outcome.figures["pid"] != os.getpid()
+    assert failed.error is not None
+    assert "failed in the child" in failed.error
 
 
 def test_registry_names_every_benchmark_command_with_a_results_file() -> None:
