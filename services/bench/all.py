@@ -9,10 +9,12 @@ its results file, as when run alone), then writes:
   beside the previous result;
 * `BENCHMARKS.md`: the latest table, the chart and the machine it ran on.
 
-Each benchmark runs in a fresh process of its own (`isolate`), as it would when run alone: in
-one process a benchmark inherited the heap of those before it (moto's evaluator, hundreds of
-thousands of policy objects) and paid for their garbage collections — the pipeline's in-process
-command client made 765 commands/s in `bench all` against a median of 1,088 alone.
+Each benchmark runs in a fresh process of its own (`isolate`), as it does when run alone, so
+that its figures do not depend on which benchmarks ran before it: in one process it would
+inherit their heap (moto's evaluator and its policy objects), the event loop policy one of them
+installed (uvloop) and the collector thresholds another set. (Whether that moved any figure is
+not measured: the pipeline's commands/s, the one figure that differed, swung as much between
+standalone runs of one hour, 765–1,442/s.)
 
 A benchmark that fails is reported as failed (its error in the JSON) and the others still run.
 """
