@@ -8,11 +8,10 @@ import json
 import typer
 
 from domain.commands import CreateAccount
-from domain.errors import DomainError
 from domain.ids import account_id as valid_account_id
 from domain.ids import root_arn
 from services.bootstrap import master_keys
-from services.command_client import CommandClient
+from services.command_client import send_once
 from services.credentials.secrets import secret_for
 from services.settings import Settings, get_settings
 
@@ -22,14 +21,7 @@ app = typer.Typer(no_args_is_help=True, help=__doc__)
 async def create_account(settings: Settings, account: str) -> dict[str, str]:
     """Create `account`; return its root key with the secret (shown this once)."""
     keys = master_keys(settings)
-    client = CommandClient(settings, reply_timeout=30)
-    await client.start()
-    try:
-        reply = await client.send(account, CreateAccount())
-    finally:
-        await client.stop()
-    if not reply.ok:
-        raise DomainError(reply.error_message or "refused") from None
+    reply = await send_once(settings, account, CreateAccount())  # a refusal keeps its code
     issued = next(e.data for e in reply.events if e.type == "iamlog.access_key.issued")
     return {
         "AccountId": account,

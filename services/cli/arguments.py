@@ -15,6 +15,8 @@ from domain.ids import entity_name
 
 _ACCESS_KEY_ID = re.compile(r"AKIA[A-Z2-7]{16}")
 _SESSION_ID = re.compile(r"[0-9a-f]{32}")
+_OIDC_PROVIDER_ARN = re.compile(r"arn:aws:iam::([0-9]{12}):oidc-provider/[\x21-\x7e]{1,1000}",
+                                re.ASCII)
 ROLE_ARN = re.compile(r"arn:aws:iam::([0-9]{12}):role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}",
                       re.ASCII)
 
@@ -44,6 +46,15 @@ def role_arn(value: str) -> tuple[str, str]:
     if matched is None:
         raise ValidationError(f"{value[:300]} is not a role ARN.")
     return value, matched.group(1)
+
+
+def oidc_provider_arn(value: str) -> str:
+    """An OpenID Connect provider ARN; returns its account id."""
+    matched = _OIDC_PROVIDER_ARN.fullmatch(value)
+    if matched is None:
+        raise ValidationError(f"{value[:300]} is not an OpenID Connect provider ARN "
+                              "(arn:aws:iam::<account>:oidc-provider/<host/path>).")
+    return matched.group(1)
 
 
 def access_key_id(value: str) -> str:

@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 
 from domain.commands import UpdateOpenIDConnectProvider
-from domain.errors import DomainError
+from services.cli import arguments
 from services.cli.errors import refuse
-from services.command_client import CommandClient
+from services.command_client import send_once
 from services.oidc_discovery import JwksUnavailable, discover_jwks, fetch_jwks, read_file
 from services.settings import Settings, get_settings
 
@@ -21,15 +21,8 @@ app = typer.Typer(no_args_is_help=True, help=__doc__)
 
 async def set_jwks(settings: Settings, arn: str, jwks: str) -> bool:
     """Record `jwks` for the provider `arn`; False when it already had exactly these keys."""
-    account = arn.split(":")[4] if arn.count(":") >= 5 else ""
-    client = CommandClient(settings, reply_timeout=30)
-    await client.start()
-    try:
-        reply = await client.send(account, UpdateOpenIDConnectProvider(arn=arn, jwks=jwks))
-    finally:
-        await client.stop()
-    if not reply.ok:
-        raise DomainError(reply.error_message or "refused")
+    account = arguments.oidc_provider_arn(arn)
+    reply = await send_once(settings, account, UpdateOpenIDConnectProvider(arn=arn, jwks=jwks))
     return bool(reply.events)
 
 
@@ -44,6 +37,7 @@ def set_jwks_command(
                                  "openid-configuration, then its jwks_uri"),
 ) -> None:
     """Set the provider's JWKS from exactly one source (needs `iamlog serve`'s processor)."""
+    arguments.oidc_provider_arn(arn)
     sources = [s for s in (jwks_file, jwks_url, discover) if s is not None]
     if len(sources) != 1:
         typer.echo("give exactly one of --jwks-file, --jwks-url, --discover", err=True)
