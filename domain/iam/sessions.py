@@ -90,15 +90,16 @@ def _expired(state: AccountState, session_id: str, at: datetime) -> list[Event]:
 MAX_REASON = 256
 
 
-def _check_reason(state: AccountState, reason: str) -> None:
+def check_reason(reason: str, account_id: str | None = None) -> None:
+    """A revocation's reason: 1 to `MAX_REASON` characters."""
     if not 1 <= len(reason) <= MAX_REASON:
         raise ValidationError(f"The reason must be 1 to {MAX_REASON} characters long.",
-                              account_id=state.account_id)
+                              account_id=account_id)
 
 
 def revoke_session(state: AccountState, command: RevokeSession, ctx: Context) -> list[Event]:
     """Revoke one live session; an unknown, expired or revoked one is `NoSuchEntity`."""
-    _check_reason(state, command.reason)
+    check_reason(command.reason, state.account_id)
     live = state.sessions.get(command.session_id)
     if live is None:
         raise NoSuchEntity(f"No active session {command.session_id} in account "
@@ -110,7 +111,7 @@ def revoke_session(state: AccountState, command: RevokeSession, ctx: Context) ->
 def revoke_role_sessions(state: AccountState, command: RevokeRoleSessions,
                          ctx: Context) -> list[Event]:
     """Revoke every live session acting as the role (none: nothing happens)."""
-    _check_reason(state, command.reason)
+    check_reason(command.reason, state.account_id)
     return [_revoked(state, session_id, live, command.reason, ctx)
             for session_id, live in sorted(state.sessions.items())
             if live.role_arn == command.role_arn]

@@ -38,7 +38,7 @@ class KeyResolver:
         # Deriving is an HKDF per call; a key's salt and version never change, so its secret
         # is remembered (in memory only) for the hot path, while the key exists.
         self.secrets: DerivedSecrets[tuple[int, str, str], None] = DerivedSecrets(
-            self._key_exists)
+            self._derive, self._key_exists)
 
     def __call__(self, access_key_id: str, session_token: str | None) -> Credential:
         if session_token is not None:
@@ -49,9 +49,7 @@ class KeyResolver:
     def credential(self, record: KeyRecord) -> Credential:
         """The credential of an active long-term key's record."""
         secret = self.secrets.get(
-            (record.master_key_version, record.access_key_id, record.salt), None,
-            lambda: secret_for(self._keys, record.master_key_version, record.access_key_id,
-                               record.salt))
+            (record.master_key_version, record.access_key_id, record.salt), None)
         return Credential(access_key_id=record.access_key_id, secret_access_key=secret)
 
     def record(self, access_key_id: str) -> KeyRecord:
@@ -70,6 +68,10 @@ class KeyResolver:
             raise SigV4Error.expired_token() from None
         except IamlogError:
             raise SigV4Error.invalid_client_token_id() from None
+
+    def _derive(self, key: tuple[int, str, str]) -> str:
+        version, access_key_id, salt = key
+        return secret_for(self._keys, version, access_key_id, salt)
 
     def _key_exists(self, key: tuple[int, str, str], _: None) -> bool:
         version, access_key_id, salt = key

@@ -1,5 +1,7 @@
 """Checks of CLI arguments made before anything connects: each raises `ValidationError`.
 
+(Account ids and names are checked by `domain.ids.account_id` and `entity_name` directly.)
+
 The processor checks every command again; these exist so that bad input is refused with a
 precise message even when the stack is down, and so that a read (a filter, a lookup) with an
 impossible value is refused rather than answered with nothing.
@@ -10,14 +12,12 @@ from __future__ import annotations
 import re
 
 from domain.errors import ValidationError
-from domain.ids import account_id as _account_id
-from domain.ids import entity_name
 
 _ACCESS_KEY_ID = re.compile(r"AKIA[A-Z2-7]{16}")
 _SESSION_ID = re.compile(r"[0-9a-f]{32}")
 _OIDC_PROVIDER_ARN = re.compile(r"arn:aws:iam::([0-9]{12}):oidc-provider/[\x21-\x7e]{1,1000}",
                                 re.ASCII)
-ROLE_ARN = re.compile(r"arn:aws:iam::([0-9]{12}):role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}",
+_ROLE_ARN = re.compile(r"arn:aws:iam::([0-9]{12}):role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}",
                       re.ASCII)
 
 
@@ -30,22 +30,12 @@ def utf8(argv: list[str]) -> None:
             raise ValidationError(f"Argument {number} is not valid UTF-8.") from None
 
 
-def account(value: str) -> str:
-    """A 12-digit account id."""
-    return _account_id(value)
-
-
-def name(value: str, field: str) -> str:
-    """An IAM name (user, role, instance profile, workload)."""
-    return entity_name(value, field)
-
-
-def role_arn(value: str) -> tuple[str, str]:
-    """A role ARN; returns it with its account id."""
-    matched = ROLE_ARN.fullmatch(value)
+def role_arn(value: str) -> str:
+    """A role ARN; returns its account id."""
+    matched = _ROLE_ARN.fullmatch(value)
     if matched is None:
         raise ValidationError(f"{value[:300]} is not a role ARN.")
-    return value, matched.group(1)
+    return matched.group(1)
 
 
 def oidc_provider_arn(value: str) -> str:

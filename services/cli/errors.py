@@ -20,6 +20,8 @@ from aiokafka.errors import KafkaError
 
 from domain.errors import DomainError, ValidationError
 
+_OUT_OF_REACH = ("Kafka or Postgres is out of reach ({}); is the stack up "
+                 "(`iamlog dev status`)?")
 # Infrastructure out of reach, as the clients report it.
 UNREACHABLE: tuple[type[BaseException], ...] = (
     KafkaError, ConnectionError, TimeoutError, socket.gaierror,
@@ -53,13 +55,9 @@ def cli_errors() -> Iterator[None]:
                              for e in exc.errors(include_input=False))
         raise refuse(ValidationError.code, problems) from None
     except UNREACHABLE as exc:
-        raise refuse("ServiceUnavailable",
-                     f"Kafka or Postgres is out of reach ({type(exc).__name__}); is the "
-                     "stack up (`iamlog dev status`)?") from None
+        raise refuse("ServiceUnavailable", _OUT_OF_REACH.format(type(exc).__name__)) from None
     except OSError as exc:
         if exc.filename is not None:  # a file the user named
             raise refuse("InvalidInput",
                          f"cannot read {exc.filename}: {exc.strerror}") from None
-        raise refuse("ServiceUnavailable",
-                      f"Kafka or Postgres is out of reach ({type(exc).__name__}); is the "
-                      "stack up (`iamlog dev status`)?") from None
+        raise refuse("ServiceUnavailable", _OUT_OF_REACH.format(type(exc).__name__)) from None

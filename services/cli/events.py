@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import typer
 from aiokafka import AIOKafkaConsumer
 
+from domain.ids import account_id as valid_account_id
 from events import cloudevents
 from events.kafka_meta import partitions_of
 from events.topics import Topics
-from services.cli import arguments
 from services.kafka_options import kafka_options
 from services.settings import Settings, get_settings
 
@@ -100,7 +100,7 @@ def tail_command(
 ) -> None:
     """Print each event (time, type, subject, sequence) as it arrives."""
     if account is not None:
-        arguments.account(account)
+        valid_account_id(account)
     only = EventFilter(type=event_type, account=account, subject=subject)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(tail(get_settings(), from_beginning=from_beginning, limit=limit, only=only,

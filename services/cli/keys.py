@@ -13,6 +13,8 @@ import typer
 from domain.commands import RotateAccessKey, SetAccessKeyExpiry, SetAccountKeyMaxAge
 from domain.errors import NoSuchEntity, ValidationError
 from domain.iam.key_schedule import MAX_AGE_DAYS
+from domain.ids import account_id as valid_account_id
+from domain.ids import entity_name
 from services.bootstrap import master_keys
 from services.cli import arguments
 from services.command_client import send_once
@@ -74,7 +76,7 @@ def set_max_age_command(
     """Maximum access key age of an account (a user's iamlog:AccessKeyMaxAgeDays tag wins)."""
     if (days is None) == (not none):
         raise typer.BadParameter("give --days N or --none")
-    arguments.account(account)
+    valid_account_id(account)
     reply = asyncio.run(send_once(get_settings(), account,
                                   SetAccountKeyMaxAge(max_age_days=days)))
     changed = [e.data["access_key_id"] for e in reply.events
@@ -109,8 +111,8 @@ def rotate_command(
 ) -> None:
     """Create the second key and print it once; the scheduler disables the old key after the
     grace period and deletes it later — each step an event."""
-    arguments.account(account)
+    valid_account_id(account)
     if user is not None:
-        arguments.name(user, "userName")
+        entity_name(user, "userName")
     answer = asyncio.run(rotate(get_settings(), account, user, grace, delete_after))
     typer.echo(json.dumps(answer))

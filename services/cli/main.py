@@ -37,7 +37,6 @@ app.add_typer(oidc_providers.app, name="oidc-providers")
 app.command("serve")(serve.serve)
 
 
-
 def main() -> None:
     """The `iamlog` entry point: bad input, refusals and an unreachable stack end as one
     `Code: message` line on stderr and exit code 1 (`services.cli.errors`)."""

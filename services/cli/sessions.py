@@ -13,8 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from domain.commands import Command, RevokeRoleSessions, RevokeSession
-from domain.errors import NoSuchEntity, ValidationError
-from domain.iam.sessions import MAX_REASON
+from domain.errors import NoSuchEntity
+from domain.iam.sessions import check_reason
+from domain.ids import account_id, entity_name
 from services.cli import arguments
 from services.command_client import send_once
 from services.projector.session_queries import SessionFilter, account_of_session, list_sessions
@@ -56,11 +57,11 @@ def list_command(
     if kind is not None and kind not in KINDS:
         raise typer.BadParameter(f"--kind must be one of {', '.join(KINDS)}")
     if account is not None:
-        arguments.account(account)
+        account_id(account)
     if role is not None:
         arguments.role_arn(role)
     if workload is not None:
-        arguments.name(workload, "workload")
+        entity_name(workload, "workload")
     rows = asyncio.run(_sessions(get_settings(), SessionFilter(
         account_id=account, role_arn=role, state=state, kind=kind, workload=workload), limit))
     if as_json:
@@ -79,7 +80,7 @@ async def revoke(settings: Settings, session_id: str | None, role_arn: str | Non
     """Revoke one session (found in the read model) or every live session of a role."""
     command: Command
     if role_arn is not None:
-        _, account = arguments.role_arn(role_arn)
+        account = arguments.role_arn(role_arn)
         command = RevokeRoleSessions(role_arn=role_arn, reason=reason)
     else:
         assert session_id is not None
@@ -108,7 +109,6 @@ def revoke_command(
     """Revoke a session, or all of a role's; every api replica refuses them at once."""
     if (session_id is None) == (role is None):
         raise typer.BadParameter("give a session id or --role ARN (one of them)")
-    if not 1 <= len(reason) <= MAX_REASON:
-        raise ValidationError(f"The reason must be 1 to {MAX_REASON} characters long.")
+    check_reason(reason)
     revoked = asyncio.run(revoke(get_settings(), session_id, role, reason))
     typer.echo(json.dumps({"Revoked": revoked}))

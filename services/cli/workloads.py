@@ -12,8 +12,8 @@ import typer
 
 from domain.commands import UnbindWorkload
 from domain.errors import ValidationError
+from domain.ids import account_id, entity_name
 from services.bootstrap import master_keys
-from services.cli import arguments
 from services.command_client import send_once
 from services.credentials.workload_sessions import binding, new_token
 from services.projector.profile_queries import list_workloads
@@ -51,9 +51,9 @@ async def _list(settings: Settings, account: str) -> list[dict[str, Any]]:
 
 
 def _checked(account: str, workload: str | None = None) -> None:
-    arguments.account(account)
+    account_id(account)
     if workload is not None:
-        arguments.name(workload, "workload")
+        entity_name(workload, "workload")
 
 
 @app.command("bind")
@@ -70,9 +70,9 @@ def bind(
     if (profile is None) == (role is None):
         raise ValidationError("Give exactly one of --profile and --role.")
     if profile is not None:
-        arguments.name(profile, "instanceProfileName")
+        entity_name(profile, "instanceProfileName")
     if role is not None:
-        arguments.name(role, "roleName")
+        entity_name(role, "roleName")
     typer.echo(json.dumps(asyncio.run(bind_workload(get_settings(), account, workload,
                                                     profile=profile, role=role))))
 

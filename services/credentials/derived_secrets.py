@@ -25,10 +25,12 @@ SWEEP_SECONDS = 60.0  # at least this often, while entries are added
 
 
 class DerivedSecrets(Generic[Key, Tag]):
-    """`key` → secret, each with a `tag` that `alive(key, tag)` judges when sweeping."""
+    """`key` → `derive(key)`, each with a `tag` that `alive(key, tag)` judges when sweeping."""
 
-    def __init__(self, alive: Callable[[Key, Tag], bool], *, max_entries: int = MAX_ENTRIES,
+    def __init__(self, derive: Callable[[Key], str], alive: Callable[[Key, Tag], bool], *,
+                 max_entries: int = MAX_ENTRIES,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        self._derive = derive
         self._alive = alive
         self._max_entries = max_entries
         self._clock = clock
@@ -39,12 +41,15 @@ class DerivedSecrets(Generic[Key, Tag]):
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: Key, tag: Tag, derive: Callable[[], str]) -> str:
-        """The secret under `key`, derived by `derive` at most once while it is alive."""
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def get(self, key: Key, tag: Tag) -> str:
+        """The secret of `key`, derived at most once while it is alive."""
         entry = self._entries.get(key)
         if entry is not None:
             return entry[0]
-        secret = derive()
+        secret = self._derive(key)
         if (len(self._entries) >= self._sweep_at
                 or self._clock() - self._swept_at >= SWEEP_SECONDS):
             self.sweep()

@@ -140,7 +140,7 @@ class SessionTokens:
         self._aead: dict[int, AESGCM] = {}
         # A session's secret is worth keeping until the session expires, not longer.
         self.secrets: DerivedSecrets[tuple[int, str, str], int] = DerivedSecrets(
-            lambda _key, expires_at: expires_at > clock())
+            self._derive, lambda _key, expires_at: expires_at > clock())
 
     def issue(self, *, account_id: str, arn: str, kind: SessionKind, name: str | None,
               principal_id: str, issued_at: datetime, expires_at: datetime,
@@ -216,10 +216,11 @@ class SessionTokens:
 
     def secret_of(self, claims: SessionClaims, version: int) -> str:
         """The session's secret access key (derived; cached in memory for the hot path)."""
-        return self.secrets.get(
-            (version, claims.access_key_id, claims.salt), claims.expires_at,
-            lambda: derive_session_secret(self._keys.get(version), claims.access_key_id,
-                                          claims.salt))
+        return self.secrets.get((version, claims.access_key_id, claims.salt), claims.expires_at)
+
+    def _derive(self, key: tuple[int, str, str]) -> str:
+        version, access_key_id, salt = key
+        return derive_session_secret(self._keys.get(version), access_key_id, salt)
 
     def _aead_of(self, version: int) -> AESGCM:
         aead = self._aead.get(version)
